@@ -1,0 +1,45 @@
+# make test: every test, installing what it needs when it is missing.
+GO       ?= go
+FUZZTIME ?= 4s
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test deps chromium lint node unit e2e fuzz demo
+
+test: deps lint node unit e2e fuzz
+	@echo "make test: all passed"
+
+deps: chromium
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "make test: installing Chromium with apt-get"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	} || { echo "make test: FAILED to install Chromium (apt-get install chromium); the browser tests need /usr/bin/chromium" >&2; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium is still missing" >&2; exit 1; }
+	@command -v node >/dev/null 2>&1 || { echo "make test: node is missing (the client tests run with node --test)" >&2; exit 1; }
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
+	$(GO) vet ./...
+
+node:
+	node --test client/
+
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
+
+e2e:
+	$(GO) test -count=1 -timeout 8m ./internal/e2e/
+
+# Every fuzz target, for a short budget each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { echo "fuzz $$t failed; rerun: go test -run='^$$' -fuzz=^$$t$$ $$pkg" >&2; exit 1; }; \
+		done; \
+	done
+
+demo:
+	$(GO) run ./cmd/sticky-demo

@@ -1,0 +1,73 @@
+package sticky
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Errors returned by the upload endpoint, ReadForm and Form.File. They are
+// sentinels: test with errors.Is. The errors sticky returns wrap them with a
+// sentence a person can read, so err.Error() can be shown beside the field.
+var (
+	ErrNoFile           = errors.New("sticky: no file")
+	ErrTooLarge         = errors.New("sticky: file too large")
+	ErrType             = errors.New("sticky: file type not accepted")
+	ErrEmpty            = errors.New("sticky: file is empty")
+	ErrMalformed        = errors.New("sticky: malformed request")
+	ErrNotAllowed       = errors.New("sticky: not allowed to upload")
+	ErrInvalidRef       = errors.New("sticky: invalid reference")
+	ErrExpired          = errors.New("sticky: reference expired")
+	ErrNotOwner         = errors.New("sticky: reference belongs to another user")
+	ErrWrongField       = errors.New("sticky: reference belongs to another field")
+	ErrGone             = errors.New("sticky: upload no longer available")
+	ErrStoreUnavailable = errors.New("sticky: store unavailable")
+	ErrStoreFull        = errors.New("sticky: store full")
+)
+
+// userError pairs a sentinel with the sentence shown to the person.
+type userError struct {
+	kind error
+	msg  string
+	err  error // underlying cause, for logs; may be nil
+}
+
+func (e *userError) Error() string { return e.msg }
+
+// Unwrap exposes both the sentinel and the cause to errors.Is and errors.As.
+func (e *userError) Unwrap() []error {
+	if e.err == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.err}
+}
+
+func fail(kind error, msg string) error { return &userError{kind: kind, msg: msg} }
+
+func failWith(kind error, msg string, cause error) error {
+	return &userError{kind: kind, msg: msg, err: cause}
+}
+
+// Status returns the HTTP status code that answers err: 413 for ErrTooLarge,
+// 415 for ErrType, 403 for ErrNotAllowed, and so on. Unknown errors are 500.
+func Status(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrType):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrNotAllowed), errors.Is(err, ErrNotOwner):
+		return http.StatusForbidden
+	case errors.Is(err, ErrStoreUnavailable):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrStoreFull):
+		return http.StatusInsufficientStorage
+	case errors.Is(err, ErrGone), errors.Is(err, ErrExpired):
+		return http.StatusGone
+	case errors.Is(err, ErrNoFile), errors.Is(err, ErrEmpty), errors.Is(err, ErrMalformed),
+		errors.Is(err, ErrInvalidRef), errors.Is(err, ErrWrongField):
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}

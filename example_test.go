@@ -1,0 +1,119 @@
+package sticky_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/stickyuploads/sticky"
+)
+
+// currentUser stands for the app's own session lookup.
+func currentUser(r *http.Request) string { return r.Header.Get("X-Demo-User") }
+
+// An Uploader is mounted once; its Widget renders the field and ReadForm
+// reads the post, whether it carries the bytes or a reference.
+func Example() {
+	up, err := sticky.New(sticky.Config{
+		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
+		Identity: currentUser,
+		Accept:   []string{"image/*", "application/pdf", "text/plain"},
+		TempDir:  tempDir(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	page := template.Must(template.New("form").Parse(
+		`<form method="post" enctype="multipart/form-data">` +
+			`<label for="file">Document</label>{{.File}}<p>{{.Error}}</p></form>`))
+
+	mux := http.NewServeMux()
+	mux.Handle("/uploads/", up)
+	mux.HandleFunc("POST /documents/new", func(w http.ResponseWriter, r *http.Request) {
+		form, err := up.ReadForm(w, r)
+		if err != nil {
+			http.Error(w, err.Error(), sticky.Status(err))
+			return
+		}
+		doc, err := form.File("file")
+		if err != nil || form.Value("title") == "" {
+			// Re-render: the file stays chosen.
+			field := sticky.Field{Name: "file", Required: true, Kept: doc}
+			if err != nil {
+				field.Error = err.Error()
+			}
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			page.Execute(w, map[string]any{"File": up.Widget(field), "Error": "A title is required."})
+			return
+		}
+		var saved bytes.Buffer // a real app calls doc.SaveAs(ctx, root, sticky.NewKey())
+		if err := doc.Save(r.Context(), &saved); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "saved %s: %q", doc.Name, saved.String())
+	})
+
+	// A browser without scripts posts the bytes and forgets the title.
+	body, ctype := multipartBody(map[string]string{"title": ""}, "file", "notes.txt", "hello")
+	page1 := do(mux, "/documents/new", ctype, body)
+	fmt.Println(strings.Contains(page1, "notes.txt"), strings.Contains(page1, "A title is required."))
+
+	// It posts again with a title and no file: the kept reference is enough.
+	ref := between(page1, `name="_file" value="`, `"`)
+	body, ctype = multipartBody(map[string]string{"title": "Notes", "_file": ref}, "", "", "")
+	fmt.Println(do(mux, "/documents/new", ctype, body))
+	// Output:
+	// true true
+	// saved notes.txt: "hello"
+}
+
+// A reference is bound to its owner: another user posting it gets a clear,
+// typed error.
+func ExampleForm_File() {
+	up, _ := sticky.New(sticky.Config{
+		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
+		Identity: currentUser,
+		TempDir:  tempDir(),
+	})
+	read := func(user string, body io.Reader, ctype string) (*sticky.File, error) {
+		r := httptest.NewRequest("POST", "/documents/new", body)
+		r.Header.Set("Content-Type", ctype)
+		r.Header.Set("X-Demo-User", user)
+		form, err := up.ReadForm(httptest.NewRecorder(), r)
+		if err != nil {
+			return nil, err
+		}
+		return form.File("file")
+	}
+	body, ctype := multipartBody(nil, "file", "a.txt", "alice's notes")
+	f, _ := read("alice", body, ctype)
+
+	body, ctype = multipartBody(map[string]string{"_file": f.Ref}, "", "", "")
+	_, err := read("mallory", body, ctype)
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, sticky.ErrNotOwner), sticky.Status(err))
+	// Output:
+	// The file you chose was uploaded by someone else. Please choose it again.
+	// true 403
+}
+
+func ExampleParseSize() {
+	n, _ := sticky.ParseSize("20MiB")
+	fmt.Println(n, sticky.SizeString(n))
+	// Output: 20971520 20 MB
+}
+
+func ExampleCleanName() {
+	fmt.Println(sticky.CleanName("../../etc/passwd"))
+	fmt.Println(sticky.CleanName("C:\\Users\\me\\invoice\u202egpj.exe"))
+	// Output:
+	// passwd
+	// invoicegpj.exe
+}

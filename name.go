@@ -1,0 +1,54 @@
+package sticky
+
+import (
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxNameBytes bounds a display name; longer names are cut, keeping the
+// extension, at a character boundary.
+const maxNameBytes = 200
+
+// CleanName turns a file name sent by a client into a display name: the last
+// path element only (either slash), valid UTF-8, no control, format or
+// bidirectional-override characters, no leading dots or surrounding spaces,
+// at most 200 bytes with the extension kept. It never returns "", "." or
+// "..": a name with nothing left becomes "file".
+//
+// The result is still text from a stranger: sticky stores files under
+// generated ids, never under this name, and escapes it wherever it is shown.
+func CleanName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r): // Cf holds the bidi overrides and zero-widths
+			return -1
+		case unicode.IsSpace(r):
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.Join(strings.Fields(name), " ")
+	name = strings.TrimLeft(name, ". ")
+	name = strings.TrimRight(name, ". ")
+	if len(name) > maxNameBytes {
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		stem := name[:maxNameBytes-len(ext)]
+		for !utf8.ValidString(stem) {
+			stem = stem[:len(stem)-1]
+		}
+		name = strings.TrimRight(stem, ". ") + ext
+	}
+	if name == "" {
+		return "file"
+	}
+	return name
+}

@@ -1,0 +1,297 @@
+// Package sticky gives server-rendered Go web apps file fields that upload in
+// the background and survive validation errors.
+//
+// An [Uploader] is an http.Handler mounted at a path of the app (by default
+// /uploads/). Its endpoint takes one file at a time from the client script,
+// streams it into a temporary store (tusd's filestore by default, any tusd
+// DataStore otherwise) and answers with a signed reference. The form then
+// posts the reference instead of the bytes. When the app re-renders the form
+// after a validation error, [Uploader.Widget] shows the kept file, so the
+// user never chooses it twice. Without JavaScript the plain multipart post
+// works, and [Uploader.ReadForm] keeps its bytes the same way.
+//
+// The whole use, in a handler:
+//
+//	form, err := up.ReadForm(w, r)
+//	if err != nil { /* malformed or oversized post: sticky.Status(err) */ }
+//	doc, err := form.File("file")
+//	if err != nil || form.Value("title") == "" {
+//		// re-render: up.Widget(sticky.Field{Name: "file", Kept: doc, Error: ...})
+//	}
+//	err = doc.SaveAs(ctx, root, key) // the temporary upload goes away
+package sticky
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/filestore"
+	"github.com/tus/tusd/v2/pkg/handler"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultPath    = "/uploads/"
+	DefaultMaxSize = 20 << 20
+	DefaultTTL     = 24 * time.Hour
+	// formOverhead is what ReadForm allows beyond MaxSize for the other fields.
+	formOverhead = 10 << 20
+)
+
+// Config configures an Uploader. Keys is required; every other zero value
+// is a sensible default.
+type Config struct {
+	// Path is where the Uploader is mounted, ending in "/". It names the
+	// endpoint in references (a reference made for one Uploader does not
+	// verify on another) and prefixes the script and stylesheet URLs.
+	// Default: "/uploads/".
+	Path string
+
+	// Keys sign references, each at least 32 random bytes. The first signs;
+	// all verify, so a new key can be put first while the old one still
+	// verifies references handed out before the rotation.
+	Keys [][]byte
+
+	// Identity tells who is making the request, typically the signed-in
+	// user's id; "" means nobody. Nobody may upload: the endpoint answers
+	// 403 and ReadForm keeps no files. References are bound to the identity.
+	// A nil Identity denies everyone.
+	Identity func(*http.Request) string
+
+	// Accept lists the accepted types: MIME types ("application/pdf"),
+	// wildcards ("image/*") and extensions (".txt"). Files are judged by
+	// their content, not only by their name. Empty accepts any type.
+	Accept []string
+
+	// MaxSize is the largest file accepted, in bytes. Default: 20 MiB.
+	MaxSize int64
+
+	// MaxFormSize bounds a whole form post read by ReadForm.
+	// Default: MaxSize + 10 MiB.
+	MaxFormSize int64
+
+	// TTL is how long a reference stays valid. Default: 24 hours.
+	TTL time.Duration
+
+	// Store holds the temporary uploads. It must let uploads be terminated
+	// and have their length declared late (tusd's filestore, s3store,
+	// gcsstore and azurestore all do). Default: a filestore in TempDir.
+	Store handler.DataStore
+
+	// TempDir is the directory of the default store.
+	// Default: os.TempDir()/sticky-uploads. It is created 0700, files 0600;
+	// nothing in it is ever served.
+	TempDir string
+
+	// TrustedOrigins are origins, besides the app's own, allowed to send
+	// uploads (for example "https://admin.example.com").
+	TrustedOrigins []string
+
+	// Logger receives store failures and other conditions worth a look.
+	// Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Uploader receives uploads, signs references to them and reads forms that
+// carry them. It is safe for concurrent use. Create one with New.
+type Uploader struct {
+	path     string
+	identity func(*http.Request) string
+	accept   []string
+	maxSize  int64
+	maxForm  int64
+	ttl      time.Duration
+	store    handler.DataStore
+	term     handler.TerminaterDataStore
+	deferLen handler.LengthDeferrerDataStore
+	sign     signer
+	log      *slog.Logger
+	mux      http.Handler
+}
+
+//go:embed client/sticky.js
+var script []byte
+
+//go:embed client/sticky.css
+var style []byte
+
+// asset is a client file served under a content-hashed name.
+type asset struct {
+	name, typ string
+	body      []byte
+}
+
+var assets = func() map[string]asset {
+	m := map[string]asset{}
+	for _, a := range []asset{{"sticky.js", "text/javascript; charset=utf-8", script}, {"sticky.css", "text/css; charset=utf-8", style}} {
+		sum := sha256.Sum256(a.body)
+		base, ext, _ := strings.Cut(a.name, ".")
+		m[base+"."+hex.EncodeToString(sum[:6])+"."+ext] = a
+	}
+	return m
+}()
+
+func assetName(name string) string {
+	for hashed, a := range assets {
+		if a.name == name {
+			return hashed
+		}
+	}
+	panic("sticky: no asset " + name)
+}
+
+// New returns an Uploader for c, creating the default temporary directory
+// when c.Store is nil.
+func New(c Config) (*Uploader, error) {
+	if len(c.Keys) == 0 {
+		return nil, errors.New("sticky: Config.Keys needs at least one key (32 random bytes or more)")
+	}
+	for _, k := range c.Keys {
+		if len(k) < 32 {
+			return nil, errShortKey
+		}
+	}
+	u := &Uploader{
+		path:     c.Path,
+		identity: c.Identity,
+		accept:   c.Accept,
+		maxSize:  c.MaxSize,
+		maxForm:  c.MaxFormSize,
+		ttl:      c.TTL,
+		store:    c.Store,
+		log:      c.Logger,
+		sign:     signer{keys: c.Keys, now: time.Now},
+	}
+	if u.path == "" {
+		u.path = DefaultPath
+	}
+	if !strings.HasPrefix(u.path, "/") || !strings.HasSuffix(u.path, "/") {
+		return nil, fmt.Errorf("sticky: Config.Path %q must start and end with /", u.path)
+	}
+	if u.maxSize <= 0 {
+		u.maxSize = DefaultMaxSize
+	}
+	if u.maxForm <= 0 {
+		u.maxForm = u.maxSize + formOverhead
+	}
+	if u.ttl <= 0 {
+		u.ttl = DefaultTTL
+	}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	if u.identity == nil {
+		u.identity = func(*http.Request) string { return "" }
+	}
+	if u.store == nil {
+		dir := c.TempDir
+		if dir == "" {
+			dir = filepath.Join(os.TempDir(), "sticky-uploads")
+		}
+		store, err := DiskStore(dir)
+		if err != nil {
+			return nil, err
+		}
+		u.store = store
+	}
+	var ok bool
+	if u.term, ok = u.store.(handler.TerminaterDataStore); !ok {
+		return nil, errors.New("sticky: Config.Store must implement tusd's TerminaterDataStore")
+	}
+	if u.deferLen, ok = u.store.(handler.LengthDeferrerDataStore); !ok {
+		return nil, errors.New("sticky: Config.Store must implement tusd's LengthDeferrerDataStore")
+	}
+
+	cop := http.NewCrossOriginProtection()
+	for _, o := range c.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("sticky: Config.TrustedOrigins: %w", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, fail(ErrNotAllowed, "Uploads from another site are not accepted."))
+	}))
+	u.mux = cop.Handler(http.HandlerFunc(u.route))
+	return u, nil
+}
+
+// DiskStore returns tusd's filestore in dir, creating dir with mode 0700 and
+// making the store write its files with mode 0600.
+func DiskStore(dir string) (filestore.FileStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return filestore.FileStore{}, fmt.Errorf("sticky: temporary directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return filestore.FileStore{}, fmt.Errorf("sticky: temporary directory: %w", err)
+	}
+	s := filestore.New(dir)
+	s.DirModePerm, s.FileModePerm = 0o700, 0o600
+	return s, nil
+}
+
+// ServeHTTP answers the upload endpoint (POST at the mount path) and the
+// client assets below it. Mount the Uploader at its Path without stripping
+// the prefix: mux.Handle("/uploads/", up).
+func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.mux.ServeHTTP(w, r) }
+
+func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, u.path)
+	switch {
+	case !ok:
+		http.NotFound(w, r)
+	case rest == "":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Send uploads with POST.")))
+			return
+		}
+		u.serveUpload(w, r)
+	default:
+		a, found := assets[rest]
+		if !found {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", a.typ)
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("X-Content-Type-Options", "nosniff")
+		http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.body))
+	}
+}
+
+// ScriptURL is the content-hashed URL of the client script.
+func (u *Uploader) ScriptURL() string { return u.path + assetName("sticky.js") }
+
+// StyleURL is the content-hashed URL of the stylesheet.
+func (u *Uploader) StyleURL() string { return u.path + assetName("sticky.css") }
+
+// Assets returns the stylesheet link and the deferred script tag, for the
+// page's <head>.
+func (u *Uploader) Assets() template.HTML {
+	return template.HTML(fmt.Sprintf(`<link rel="stylesheet" href="%s"><script defer src="%s"></script>`,
+		template.HTMLEscapeString(u.StyleURL()), template.HTMLEscapeString(u.ScriptURL())))
+}
+
+// cleanupContext outlives the request: a client that went away must not stop
+// the removal of what it left half-written.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+}

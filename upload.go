@@ -1,0 +1,251 @@
+package sticky
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+)
+
+const (
+	// uploadOverhead is what the endpoint allows beyond MaxSize for the
+	// multipart framing and the field part.
+	uploadOverhead = 64 << 10
+	// maxUploadParts bounds the parts of one upload request.
+	maxUploadParts = 8
+	// maxFieldName bounds a field name, in bytes.
+	maxFieldName = 128
+)
+
+// reply is the endpoint's JSON answer, the same shape as django-sticky-uploads'.
+type reply struct {
+	Valid    bool                `json:"is_valid"`
+	Filename string              `json:"filename,omitempty"`
+	Size     int64               `json:"size,omitempty"`
+	Type     string              `json:"type,omitempty"`
+	Stored   string              `json:"stored,omitempty"`
+	Errors   map[string][]string `json:"errors,omitempty"`
+}
+
+func errorReply(err error) reply {
+	return reply{Errors: map[string][]string{"upload": {err.Error()}}}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v reply) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status := Status(err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
+	var ue *userError
+	if !errors.As(err, &ue) {
+		err = fail(err, "Something went wrong with the upload. Please try again.")
+	}
+	writeJSON(w, status, errorReply(err))
+}
+
+// serveUpload is the one-shot endpoint: one file in the part "upload", the
+// sticky field's name in the part "field", in either order.
+func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
+	owner := u.identity(r)
+	if owner == "" {
+		writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, u.maxSize+uploadOverhead)
+	f, field, err := u.readUpload(r, owner)
+	if err == nil && field == "" {
+		err = fail(ErrMalformed, "The upload did not say which field it is for.")
+	}
+	if err != nil {
+		if f != nil {
+			f.Discard(r.Context())
+		}
+		writeError(w, err)
+		return
+	}
+	f.Ref = u.sign.sign(f.id, owner, scopeOf(u.path, field), u.ttl)
+	writeJSON(w, http.StatusOK, reply{Valid: true, Filename: f.Name, Size: f.Size, Type: f.Type, Stored: f.Ref})
+}
+
+// readUpload reads the parts of an upload request. On error it still
+// returns the file it stored, for the caller to discard.
+func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field string, err error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", fail(ErrMalformed, "Send the file as multipart/form-data.")
+	}
+	for parts := 0; ; parts++ {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return f, "", readFailure(err, u.maxSize)
+		}
+		if parts == maxUploadParts {
+			return f, "", fail(ErrMalformed, "The upload has too many parts.")
+		}
+		switch p.FormName() {
+		case "field":
+			if field, err = fieldName(p); err != nil {
+				return f, "", err
+			}
+		case "upload":
+			if f != nil {
+				return f, "", fail(ErrMalformed, "Send one file per upload.")
+			}
+			if p.FileName() == "" {
+				return nil, "", fail(ErrNoFile, "Choose a file to upload.")
+			}
+			if f, err = u.receive(r.Context(), p.FileName(), p); err != nil {
+				return nil, "", err
+			}
+		}
+		p.Close()
+	}
+	if f == nil {
+		return nil, "", fail(ErrNoFile, "Choose a file to upload.")
+	}
+	return f, field, nil
+}
+
+func fieldName(p io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(p, maxFieldName+1))
+	bad := len(b) == 0 || len(b) > maxFieldName || strings.IndexFunc(string(b), unicode.IsControl) >= 0
+	if err != nil || bad {
+		return "", fail(ErrMalformed, "The upload named its field wrongly.")
+	}
+	return string(b), nil
+}
+
+// sourceReader remembers the error of the client's side of a copy, to tell
+// a client that went away from a store that failed.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// receive streams one file from src into the temporary store, checking its
+// type on the first bytes and its size while it streams. Whatever fails,
+// nothing is left in the store.
+func (u *Uploader) receive(ctx context.Context, name string, src io.Reader) (*File, error) {
+	name = CleanName(name)
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(src, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, readFailure(err, u.maxSize)
+	}
+	head = head[:n]
+	if n == 0 {
+		return nil, fail(ErrEmpty, "The file is empty.")
+	}
+	typ, ok := accepted(u.accept, name, head)
+	if !ok {
+		return nil, u.typeError(typ)
+	}
+	up, err := u.store.NewUpload(ctx, handler.FileInfo{
+		SizeIsDeferred: true,
+		MetaData: handler.MetaData{
+			"filename": name,
+			"filetype": typ,
+			"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
+		},
+	})
+	if err != nil {
+		return nil, u.storeFailure(err)
+	}
+	body := &sourceReader{r: io.MultiReader(bytes.NewReader(head), src)}
+	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, u.maxSize+1))
+	switch {
+	case body.err != nil:
+		err = readFailure(body.err, u.maxSize)
+	case err != nil:
+		err = u.storeFailure(err)
+	case size > u.maxSize:
+		err = tooLarge(u.maxSize)
+	default:
+		if err = u.deferLen.AsLengthDeclarableUpload(up).DeclareLength(ctx, size); err == nil {
+			err = up.FinishUpload(ctx)
+		}
+		if err != nil {
+			err = u.storeFailure(err)
+		}
+	}
+	var info handler.FileInfo
+	if err == nil {
+		if info, err = up.GetInfo(ctx); err != nil {
+			err = u.storeFailure(err)
+		}
+	}
+	if err != nil {
+		u.terminate(ctx, up)
+		return nil, err
+	}
+	return &File{Name: name, Size: size, Type: typ, u: u, id: info.ID}, nil
+}
+
+func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {
+	ctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if err := u.term.AsTerminatableUpload(up).Terminate(ctx); err != nil {
+		u.log.Error("sticky: removing a failed upload", "err", err)
+	}
+}
+
+func (u *Uploader) typeError(typ string) error {
+	msg := "Files of this type are not accepted."
+	if len(u.accept) > 0 {
+		msg = fmt.Sprintf("Files of this type (%s) are not accepted; choose %s.", typ, strings.Join(u.accept, ", "))
+	}
+	return fail(ErrType, msg)
+}
+
+func tooLarge(limit int64) error {
+	return fail(ErrTooLarge, fmt.Sprintf("The file is too large: the limit is %s.", SizeString(limit)))
+}
+
+// readFailure explains an error met while reading the client's request.
+func readFailure(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(limit)
+	}
+	return failWith(ErrMalformed, "The upload was cut short or is malformed. Please try again.", err)
+}
+
+// storeFailure explains an error of the temporary store, and logs it: the
+// person sees a sentence, the operator the cause.
+func (u *Uploader) storeFailure(err error) error {
+	u.log.Error("sticky: temporary store", "err", err)
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return failWith(ErrStoreFull, "There is no room to store the file right now. Please try again later.", err)
+	}
+	return failWith(ErrStoreUnavailable, "The file could not be stored right now. Please try again in a moment.", err)
+}

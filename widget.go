@@ -1,0 +1,78 @@
+package sticky
+
+import (
+	"bytes"
+	"html/template"
+)
+
+// Field describes one sticky file input for Uploader.Widget.
+type Field struct {
+	// Name is the form field's name. Its reference travels in "_" + Name.
+	Name string
+	// ID is the input's id, for <label for>. Default: Name.
+	ID string
+	// Required makes the field required; a kept file satisfies it.
+	Required bool
+	// Kept is the file kept from the previous post, shown with its name and
+	// size and controls to replace or remove it. Nil when there is none.
+	Kept *File
+	// Error is a message shown beside the field, such as the error of
+	// Form.File. It is announced to screen readers.
+	Error string
+	// Accept is the input's accept attribute. Default: Config.Accept.
+	Accept string
+	// Endpoint is the URL the client script uploads to, for apps that wrap
+	// the Uploader in a handler of their own. Default: Config.Path.
+	Endpoint string
+}
+
+var widgetTmpl = template.Must(template.New("widget").Parse(
+	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{if .Required}} data-required{{end}}>` +
+		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{with .Accept}} accept="{{.}}"{{end}}` +
+		`{{if and .Required (not .Kept)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{.ID}}-status {{.ID}}-error">` +
+		`<input type="hidden" name="_{{.Name}}" value="{{with .Kept}}{{.Ref}}{{end}}">` +
+		`<div class="sticky-kept"{{if not .Kept}} hidden{{end}}>` +
+		`<span class="sticky-name">{{with .Kept}}{{.Name}}{{end}}</span> ` +
+		`<span class="sticky-size">{{with .Kept}}{{.Size}}{{end}}</span> ` +
+		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{.Name}}_remove" value="1"> Remove</label>` +
+		`<button type="button" class="sticky-replace" hidden>Replace</button>` +
+		`<button type="button" class="sticky-remove" hidden>Remove</button>` +
+		`</div>` +
+		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
+		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
+		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
+		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
+		`<span class="sticky-error" id="{{.ID}}-error" role="alert">{{.Error}}</span>` +
+		`</div>`))
+
+// keptView is what the widget shows of a kept file.
+type keptView struct{ Name, Size, Ref string }
+
+// Widget renders a sticky file field: the native file input, the hidden
+// field with the kept file's reference, the kept file's name and size with
+// Replace and Remove controls, and the progress and message elements the
+// client script drives. Every value is escaped. Without the client script
+// the field is a plain file input whose bytes ReadForm keeps.
+func (u *Uploader) Widget(f Field) template.HTML {
+	data := struct {
+		Field
+		Kept *keptView
+	}{Field: f}
+	if data.ID == "" {
+		data.ID = f.Name
+	}
+	if data.Accept == "" {
+		data.Accept = acceptAttr(u.accept)
+	}
+	if data.Endpoint == "" {
+		data.Endpoint = u.path
+	}
+	if f.Kept != nil {
+		data.Kept = &keptView{Name: f.Kept.Name, Size: SizeString(f.Kept.Size), Ref: f.Kept.Ref}
+	}
+	var b bytes.Buffer
+	if err := widgetTmpl.Execute(&b, data); err != nil {
+		panic("sticky: widget template: " + err.Error()) // the template is fixed; only a bug gets here
+	}
+	return template.HTML(b.String())
+}
