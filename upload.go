@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -220,11 +221,40 @@ func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {
 }
 
 func (u *Uploader) typeError(typ string) error {
-	msg := "Files of this type are not accepted."
-	if len(u.accept) > 0 {
-		msg = fmt.Sprintf("Files of this type (%s) are not accepted; choose %s.", typ, strings.Join(u.accept, ", "))
+	if len(u.accept) == 0 {
+		return fail(ErrType, "Files of this type are not accepted.")
 	}
-	return fail(ErrType, msg)
+	return fail(ErrType, "This kind of file is not accepted. Choose "+describeTypes(u.accept)+".")
+}
+
+// describeTypes names accepted types in words: "an image, a PDF or a text file".
+func describeTypes(patterns []string) string {
+	words := make([]string, 0, len(patterns))
+	for _, p := range patterns {
+		p = strings.ToLower(strings.TrimSpace(p))
+		w, ok := typeWords[p]
+		if !ok && strings.HasPrefix(p, ".") {
+			w = "a " + p + " file"
+		} else if !ok {
+			w = "a file of type " + p
+		}
+		if !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+var typeWords = map[string]string{
+	"image/*": "an image", "video/*": "a video", "audio/*": "an audio file", "text/*": "a text file",
+	"application/pdf": "a PDF", ".pdf": "a PDF", "text/plain": "a text file", ".txt": "a text file",
+	"image/jpeg": "a JPEG image", ".jpg": "a JPEG image", ".jpeg": "a JPEG image",
+	"image/png": "a PNG image", ".png": "a PNG image", "image/gif": "a GIF image", ".gif": "a GIF image",
+	"image/webp": "a WebP image", ".webp": "a WebP image", "text/csv": "a CSV file", ".csv": "a CSV file",
+	"application/zip": "a zip archive", ".zip": "a zip archive",
 }
 
 func tooLarge(limit int64) error {
