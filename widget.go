@@ -27,7 +27,7 @@ type Field struct {
 }
 
 var widgetTmpl = template.Must(template.New("widget").Parse(
-	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{if .Required}} data-required{{end}}>` +
+	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{if .Required}} data-required{{end}}{{if .Kept}} data-kept{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{with .Accept}} accept="{{.}}"{{end}}` +
 		`{{if and .Required (not .Kept)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{.ID}}-status {{.ID}}-error">` +
 		`<input type="hidden" name="_{{.Name}}" value="{{with .Kept}}{{.Ref}}{{end}}">` +
