@@ -16,6 +16,9 @@ type Field struct {
 	// Kept is the file kept from the previous post, shown with its name and
 	// size and controls to replace or remove it. Nil when there is none.
 	Kept *File
+	// Hint is help text shown with the field (for example the accepted
+	// types and the size limit), tied to the input for screen readers.
+	Hint string
 	// Error is a message shown beside the field, such as the error of
 	// Form.File. It is announced to screen readers.
 	Error string
@@ -29,7 +32,7 @@ type Field struct {
 var widgetTmpl = template.Must(template.New("widget").Parse(
 	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{if .Required}} data-required{{end}}{{if .Kept}} data-kept{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{with .Accept}} accept="{{.}}"{{end}}` +
-		`{{if and .Required (not .Kept)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{.ID}}-status {{.ID}}-error">` +
+		`{{if and .Required (not .Kept)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
 		`<input type="hidden" name="_{{.Name}}" value="{{with .Kept}}{{.Ref}}{{end}}">` +
 		`<div class="sticky-kept"{{if not .Kept}} hidden{{end}}>` +
 		`<span class="sticky-name">{{with .Kept}}{{.Name}}{{end}}</span> ` +
@@ -41,6 +44,7 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
 		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
 		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
+		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
 		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
 		`<span class="sticky-error" id="{{.ID}}-error" role="alert">{{.Error}}</span>` +
 		`</div>`))

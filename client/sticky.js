@@ -28,16 +28,16 @@
     });
   }
 
-  // A byte count for people, in decimal units, exactly like the Go side's
-  // sticky.SizeString: "812 bytes", "1.2 MB", "3 GB".
+  // A byte count for people, in steps of 1024, exactly like the Go side's
+  // sticky.SizeString: "812 bytes", "1.2 MB", "20 MB" for 20 MiB.
   function formatSize(n) {
     if (typeof n !== 'number' || !(n >= 0) || n === Infinity) return '';
     n = Math.floor(n);
-    if (n < 1000) return n === 1 ? '1 byte' : n + ' bytes';
-    var units = ['kB', 'MB', 'GB', 'TB', 'PB'], v = n, i = 0;
+    if (n < 1024) return n === 1 ? '1 byte' : n + ' bytes';
+    var units = ['KB', 'MB', 'GB', 'TB', 'PB'], v = n, i = 0;
     for (;; i++) {
-      v /= 1000;
-      if (v < 999.95 || i === units.length - 1) break;
+      v /= 1024;
+      if (v < 1023.95 || i === units.length - 1) break;
     }
     // Go rounds exact ties to even, toFixed rounds them up: only x.25 differs.
     var s = (v % 1 === 0.25 ? v - 0.01 : v).toFixed(1);

@@ -28,24 +28,27 @@ test('sticky.js never builds HTML from strings', () => {
   }
 });
 
-test('formatSize matches the Go side (decimal units)', () => {
+test('formatSize matches the Go side (steps of 1024)', () => {
+  // Expected values printed by sticky.SizeString.
   const cases = [
     [0, '0 bytes'],
     [1, '1 byte'],
     [2, '2 bytes'],
-    [999, '999 bytes'],
-    [1000, '1 kB'],
-    [1234, '1.2 kB'],
-    [1250, '1.2 kB'], // a tie rounds to even, like Go's strconv
-    [1350, '1.4 kB'],
-    [1750, '1.8 kB'],
-    [999949, '999.9 kB'],
-    [999950, '1 MB'],
-    [1200000, '1.2 MB'],
-    [12345678, '12.3 MB'],
-    [3e9, '3 GB'],
-    [1.5e12, '1.5 TB'],
-    [2e18, '2000 PB'],
+    [1023, '1023 bytes'],
+    [1024, '1 KB'],
+    [1280, '1.2 KB'], // an exact tie rounds to even, like Go's strconv
+    [1331, '1.3 KB'],
+    [1536, '1.5 KB'],
+    [1792, '1.8 KB'],
+    [2304, '2.2 KB'],
+    [1048524, '1023.9 KB'],
+    [1048525, '1 MB'],
+    [1258291, '1.2 MB'],
+    [20971520, '20 MB'],
+    [12345678, '11.8 MB'],
+    [1073741824, '1 GB'],
+    [5497558138880, '5 TB'],
+    [1152921504606846976, '1024 PB'],
   ];
   for (const [n, want] of cases) assert.equal(formatSize(n), want, `formatSize(${n})`);
 });

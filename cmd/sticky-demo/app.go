@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stickyuploads/sticky"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// app holds what the handlers share.
+type app struct {
+	log     *slog.Logger
+	db      *sql.DB
+	files   *os.Root // permanent files, named by random keys
+	up      *sticky.Uploader
+	maxSize int64
+	pages   map[string]*template.Template
+	static  map[string]staticFile // by hashed name
+	urls    map[string]string     // source name → hashed URL
+}
+
+// newApp prepares the data directory, the database and the uploader.
+func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	for _, sub := range []string{"files", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(cfg.Data, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	key := cfg.Secret
+	if key == nil {
+		var (
+			created bool
+			err     error
+		)
+		key, created, err = loadOrCreateKey(cfg.Data)
+		if err != nil {
+			return nil, fmt.Errorf("signing key: %w", err)
+		}
+		if created {
+			logger.Info("generated a signing key", "file", filepath.Join(cfg.Data, secretFile))
+		}
+	}
+
+	a := &app{log: logger, maxSize: cfg.MaxSize}
+	var err error
+	if a.db, err = openDB(ctx, filepath.Join(cfg.Data, "demo.db")); err != nil {
+		return nil, err
+	}
+	if a.files, err = os.OpenRoot(filepath.Join(cfg.Data, "files")); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.up, err = sticky.New(sticky.Config{
+		Path:     "/uploads/",
+		Keys:     [][]byte{key},
+		Identity: a.identity,
+		Accept:   []string{"image/*", "application/pdf", "text/plain"},
+		MaxSize:  cfg.MaxSize,
+		TempDir:  filepath.Join(cfg.Data, "tmp"),
+		Logger:   logger,
+	})
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("uploader: %w", err)
+	}
+	if err := a.loadStatic(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.loadTemplates(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the database and the files directory.
+func (a *app) Close() error {
+	var errs []error
+	if a.files != nil {
+		errs = append(errs, a.files.Close())
+	}
+	if a.db != nil {
+		errs = append(errs, a.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Handler is the whole app: every route, behind cross-origin protection.
+func (a *app) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", a.handleLoginForm)
+	mux.HandleFunc("POST /login", a.handleLogin)
+	mux.HandleFunc("POST /logout", a.handleLogout)
+	mux.HandleFunc("GET /{$}", a.requireUser(a.handleDocuments))
+	mux.HandleFunc("GET /documents/new", a.requireUser(a.handleNewDocumentForm))
+	mux.HandleFunc("POST /documents/new", a.requireUser(a.handleNewDocument))
+	mux.HandleFunc("GET /documents/{id}/file", a.requireUser(a.handleDownload))
+	mux.Handle("/uploads/", a.up)
+	mux.HandleFunc("GET /static/{name}", a.handleStatic)
+	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
+}
+
+// securityHeaders adds headers every response should carry. The policy
+// allows only same-origin scripts, styles and connections: the uploader's
+// script and stylesheet are served from this origin.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// view is what every page template gets; Page is the page's own data.
+type view struct {
+	Title      string
+	User       *user
+	Assets     template.HTML
+	Stylesheet string
+	Icon       string
+	Flash      string
+	Page       any
+}
+
+func (a *app) loadTemplates() error {
+	funcs := template.FuncMap{
+		"size": sticky.SizeString,
+		"date": func(t time.Time) string { return t.Format("2 Jan 2006, 15:04") },
+		"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return err
+	}
+	a.pages = map[string]*template.Template{}
+	for _, name := range []string{"login", "documents", "new"} {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return err
+		}
+		a.pages[name] = t
+	}
+	return nil
+}
+
+// render writes page with the given status. The page is rendered into a
+// buffer first, so a template error becomes a clean 500.
+func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page, title string, u *user, data any) {
+	a.renderFlash(w, r, status, page, title, u, "", data)
+}
+
+func (a *app) renderFlash(w http.ResponseWriter, r *http.Request, status int, page, title string, u *user, flash string, data any) {
+	t, ok := a.pages[page]
+	if !ok {
+		a.serverError(w, r, fmt.Errorf("no page %q", page))
+		return
+	}
+	v := view{
+		Title:      title,
+		User:       u,
+		Assets:     a.up.Assets(),
+		Stylesheet: a.urls["style.css"],
+		Icon:       a.urls["icon.svg"],
+		Flash:      flash,
+		Page:       data,
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (a *app) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+}
+
+// staticFile is an embedded asset served under a content-hashed name, so
+// it can be cached for good.
+type staticFile struct {
+	name string
+	body []byte
+}
+
+func (a *app) loadStatic() error {
+	a.static = map[string]staticFile{}
+	a.urls = map[string]string{}
+	return fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		base := path.Base(p)
+		ext := path.Ext(base)
+		hashed := strings.TrimSuffix(base, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		a.static[hashed] = staticFile{name: base, body: body}
+		a.urls[base] = "/static/" + hashed
+		return nil
+	})
+}
+
+func (a *app) handleStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := a.static[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(f.body))
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS users (
+	id            INTEGER PRIMARY KEY,
+	name          TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+	password_hash TEXT    NOT NULL,
+	created_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+	token_hash BLOB    PRIMARY KEY,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS documents (
+	id           INTEGER PRIMARY KEY,
+	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	title        TEXT    NOT NULL,
+	description  TEXT    NOT NULL DEFAULT '',
+	file_name    TEXT    NOT NULL,
+	file_key     TEXT    NOT NULL UNIQUE,
+	size         INTEGER NOT NULL,
+	content_type TEXT    NOT NULL,
+	created_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_user ON documents(user_id, created_at);
+`
+
+// openDB opens (creating if needed) the SQLite database at path and makes
+// sure the schema exists. WAL lets pages read while a document is being
+// written; the busy timeout makes concurrent writers wait instead of fail.
+func openDB(ctx context.Context, path string) (*sql.DB, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("database path %q: '?' and '#' are not supported in the data directory name", path)
+	}
+	// The database holds password and session hashes: create it 0600 (its
+	// -wal and -shm files take the same mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	dsn := path + "?_busy_timeout=10000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("creating the schema in %s: %w", path, err)
+	}
+	return db, nil
+}

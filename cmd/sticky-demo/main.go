@@ -1,0 +1,331 @@
+// Command sticky-demo is a small document library that shows sticky file
+// fields at work.
+//
+// Sign in, choose a file on the "New document" page and submit the form with
+// the title left empty: the page comes back with an error, and the file is
+// still chosen. With JavaScript the file uploads in the background while you
+// type; without it the plain multipart post works and the server keeps the
+// file across the re-render all the same. Each document's file can then be
+// downloaded by its owner, and by nobody else.
+//
+// Usage:
+//
+//	go run ./cmd/sticky-demo [flags]
+//
+// Flags:
+//
+//	-addr host:port
+//		address to listen on (default 127.0.0.1:8080; use 127.0.0.1:0 for a
+//		random free port). The real address is printed on stdout as
+//		"listening on http://HOST:PORT".
+//	-data dir
+//		directory for the SQLite database, the stored files, the temporary
+//		uploads and the signing key (default ./sticky-demo-data).
+//	-user name:password
+//		create the user, or reset its password if it exists. Repeat it for
+//		several users. Without it, the first run creates demo / demo.
+//		Users created earlier keep working.
+//	-max-size size
+//		largest file accepted, like 20MiB, 512KiB or 1GiB (default 20MiB).
+//
+// The signing key for upload references comes from the environment variable
+// STICKY_SECRET when it is set (at least 32 bytes). Otherwise a random key is
+// generated on the first run and kept in the data directory, so references
+// stay valid across restarts.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/stickyuploads/sticky"
+)
+
+const (
+	defaultAddr    = "127.0.0.1:8080"
+	defaultData    = "sticky-demo-data"
+	defaultMaxSize = 20 << 20
+
+	secretEnv     = "STICKY_SECRET"
+	secretFile    = "secret.key"
+	minSecretSize = 32
+)
+
+// config is what the command line and the environment decide.
+type config struct {
+	Addr    string
+	Data    string
+	Users   []userSpec // from -user; empty means "demo/demo on the first run"
+	MaxSize int64
+	Secret  []byte // from STICKY_SECRET; nil means "use or create the key file"
+}
+
+// userSpec is one -user name:password.
+type userSpec struct {
+	Name     string
+	Password string
+}
+
+// userFlags collects repeated -user flags.
+type userFlags []userSpec
+
+func (u *userFlags) String() string {
+	if u == nil {
+		return ""
+	}
+	names := make([]string, len(*u))
+	for i, s := range *u {
+		names[i] = s.Name + ":…"
+	}
+	return strings.Join(names, ", ")
+}
+
+func (u *userFlags) Set(v string) error {
+	s, err := parseUserSpec(v)
+	if err != nil {
+		return err
+	}
+	for _, have := range *u {
+		if strings.EqualFold(have.Name, s.Name) {
+			return fmt.Errorf("user %q given twice", s.Name)
+		}
+	}
+	*u = append(*u, s)
+	return nil
+}
+
+// parseUserSpec splits "name:password" at the first colon, so passwords may
+// contain colons and names may not.
+func parseUserSpec(v string) (userSpec, error) {
+	name, password, ok := strings.Cut(v, ":")
+	if !ok {
+		return userSpec{}, errors.New("want name:password")
+	}
+	if err := validUserName(name); err != nil {
+		return userSpec{}, err
+	}
+	if password == "" {
+		return userSpec{}, fmt.Errorf("user %q: the password is empty", name)
+	}
+	if len(password) > 72 { // bcrypt's limit
+		return userSpec{}, fmt.Errorf("user %q: the password is longer than 72 bytes", name)
+	}
+	return userSpec{Name: name, Password: password}, nil
+}
+
+func validUserName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("the user name is empty")
+	case utf8.RuneCountInString(name) > 64:
+		return errors.New("the user name is longer than 64 characters")
+	case !utf8.ValidString(name):
+		return errors.New("the user name is not valid UTF-8")
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return fmt.Errorf("the user name %q has spaces or control characters", name)
+		}
+	}
+	return nil
+}
+
+// parseConfig reads the flags in args and the environment through getenv.
+// Usage and flag errors go to output.
+func parseConfig(args []string, getenv func(string) string, output io.Writer) (config, error) {
+	fset := flag.NewFlagSet("sticky-demo", flag.ContinueOnError)
+	fset.SetOutput(output)
+	fset.Usage = func() {
+		fmt.Fprintf(output, "Usage: sticky-demo [flags]\n\nA demo app for sticky file uploads. Flags:\n\n")
+		fset.PrintDefaults()
+		fmt.Fprintf(output, "\nThe signing key comes from $%s (at least %d bytes) when set,\notherwise from %s in the data directory (created on first run).\n", secretEnv, minSecretSize, secretFile)
+	}
+	var (
+		c       config
+		users   userFlags
+		maxSize = "20MiB"
+	)
+	fset.StringVar(&c.Addr, "addr", defaultAddr, "`address` to listen on; port 0 picks a free port")
+	fset.StringVar(&c.Data, "data", defaultData, "`directory` for the database, files, temporary uploads and signing key")
+	fset.Var(&users, "user", "create the user `name:password` (or reset its password); repeatable; default on first run: demo:demo")
+	fset.StringVar(&maxSize, "max-size", maxSize, "largest accepted file, like 20MiB, 512KiB or 1GiB")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err
+		}
+		return config{}, &usageError{err} // the flag package has told the user
+	}
+	if fset.NArg() > 0 {
+		err := fmt.Errorf("unexpected argument %q", fset.Arg(0))
+		fmt.Fprintln(output, err)
+		fset.Usage()
+		return config{}, &usageError{err}
+	}
+	n, err := sticky.ParseSize(maxSize)
+	if err != nil {
+		return config{}, fmt.Errorf("-max-size: %w", err)
+	}
+	if n <= 0 {
+		return config{}, fmt.Errorf("-max-size %q: must be more than zero", maxSize)
+	}
+	c.MaxSize = n
+	c.Users = users
+	if c.Data == "" {
+		return config{}, errors.New("-data: the directory name is empty")
+	}
+	if s, ok := lookupEnv(getenv, secretEnv); ok {
+		if len(s) < minSecretSize {
+			return config{}, fmt.Errorf("%s is %d bytes long; it must be at least %d bytes (for example: export %s=$(openssl rand -hex 32)), or unset it to use a generated key",
+				secretEnv, len(s), minSecretSize, secretEnv)
+		}
+		c.Secret = []byte(s)
+	}
+	return c, nil
+}
+
+// usageError is a command-line mistake already reported with the usage.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func lookupEnv(getenv func(string) string, key string) (string, bool) {
+	if getenv == nil {
+		return "", false
+	}
+	v := getenv(key)
+	return v, v != ""
+}
+
+// loadOrCreateKey returns the signing key kept in dir, creating it (32 random
+// bytes, mode 0600) on the first run.
+func loadOrCreateKey(dir string) (key []byte, created bool, err error) {
+	path := filepath.Join(dir, secretFile)
+	key, err = os.ReadFile(path)
+	if err == nil {
+		if len(key) < minSecretSize {
+			return nil, false, fmt.Errorf("%s holds %d bytes, want at least %d; delete it to have a new key generated", path, len(key), minSecretSize)
+		}
+		return key, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	key = make([]byte, minSecretSize)
+	rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, false, err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, false, err
+	}
+	return key, true, nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	var ue *usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return
+	case errors.As(err, &ue):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "sticky-demo:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the demo and serves until ctx is done. Things for the person at
+// the terminal (created users, the URL) go to stdout, logs to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	a, err := newApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	created, err := a.ensureUsers(ctx, cfg.Users)
+	if err != nil {
+		return err
+	}
+	for _, c := range created {
+		fmt.Fprintln(stdout, c)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", displayURL(ln.Addr()))
+	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.Data, "max_size", cfg.MaxSize)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayURL is the URL to print for a listener: an unspecified host
+// (":8080", "0.0.0.0:8080") becomes 127.0.0.1, which can be browsed.
+func displayURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// user is a signed-in person.
+type user struct {
+	ID   int64
+	Name string
+}
+
+// defaultUser is created on the first run when no -user flag is given.
+var defaultUser = userSpec{Name: "demo", Password: "demo"}
+
+// ensureUsers creates the users in specs, or resets their passwords when they
+// exist. With no specs it creates demo/demo, but only when there are no users
+// yet (the first run). It returns a line for the terminal per change.
+func (a *app) ensureUsers(ctx context.Context, specs []userSpec) ([]string, error) {
+	var report []string
+	if len(specs) == 0 {
+		var n int
+		if err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, nil
+		}
+		if _, err := a.setUser(ctx, defaultUser); err != nil {
+			return nil, err
+		}
+		return []string{fmt.Sprintf("created user %q with password %q", defaultUser.Name, defaultUser.Password)}, nil
+	}
+	for _, s := range specs {
+		created, err := a.setUser(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			report = append(report, fmt.Sprintf("created user %q", s.Name))
+		} else {
+			report = append(report, fmt.Sprintf("updated the password of user %q", s.Name))
+		}
+	}
+	return report, nil
+}
+
+// setUser creates the user or sets its password; created says which.
+func (a *app) setUser(ctx context.Context, s userSpec) (created bool, err error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(s.Password), bcryptCost)
+	if err != nil {
+		return false, fmt.Errorf("user %q: %w", s.Name, err)
+	}
+	res, err := a.db.ExecContext(ctx,
+		`UPDATE users SET password_hash = ? WHERE name = ?`, string(hash), s.Name)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return false, nil
+	}
+	_, err = a.db.ExecContext(ctx,
+		`INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)`,
+		s.Name, string(hash), time.Now().Unix())
+	if err != nil {
+		return false, fmt.Errorf("creating user %q: %w", s.Name, err)
+	}
+	return true, nil
+}
+
+// bcryptCost is the cost of new password hashes; tests lower it.
+var bcryptCost = bcrypt.DefaultCost
+
+// dummyHash is compared against when the user does not exist, so that a
+// wrong name takes as long as a wrong password.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), bcryptCost)
+	return h
+})
+
+var errBadLogin = errors.New("wrong user name or password")
+
+// authenticate checks a name and password.
+func (a *app) authenticate(ctx context.Context, name, password string) (*user, error) {
+	var (
+		u    user
+		hash string
+	)
+	err := a.db.QueryRowContext(ctx,
+		`SELECT id, name, password_hash FROM users WHERE name = ?`, name).Scan(&u.ID, &u.Name, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		return nil, errBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, errBadLogin
+	}
+	return &u, nil
+}
+
+type loginPage struct {
+	Username string
+	Error    string
+}
+
+// handleLoginForm shows the sign-in form, or sends signed-in users home.
+func (a *app) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if u := a.currentUser(r); u != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	a.render(w, r, http.StatusOK, "login", "Sign in", nil, loginPage{})
+}
+
+// handleLogin checks the posted username and password and starts a session.
+func (a *app) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseMultipartForm(64 << 10); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		http.Error(w, "The sign-in form could not be read.", http.StatusBadRequest)
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	name := strings.TrimSpace(r.PostForm.Get("username"))
+	password := r.PostForm.Get("password")
+	if name == "" || password == "" {
+		a.render(w, r, http.StatusUnauthorized, "login", "Sign in", nil, loginPage{
+			Username: name, Error: "Enter your user name and password.",
+		})
+		return
+	}
+	u, err := a.authenticate(r.Context(), name, password)
+	if errors.Is(err, errBadLogin) {
+		a.log.Info("sign-in failed", "user", name)
+		a.render(w, r, http.StatusUnauthorized, "login", "Sign in", nil, loginPage{
+			Username: name, Error: "That user name and password do not match. Check them and try again.",
+		})
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	// A fresh token on every sign-in; any session the browser had ends.
+	a.endSession(w, r)
+	if err := a.startSession(w, r, u); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	a.log.Info("signed in", "user", u.Name)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// handleLogout ends the session.
+func (a *app) handleLogout(w http.ResponseWriter, r *http.Request) {
+	a.endSession(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

@@ -1,0 +1,379 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's Chromium, which `make test` installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// Viewport of every browser, and so the size of the screenshots.
+const (
+	viewportWidth  = 1000
+	viewportHeight = 700
+)
+
+var (
+	moduleRoot string // the directory of go.mod
+	demoBinary string // the demo built once by TestMain
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	root, err := findModuleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	moduleRoot = root
+
+	dir, err := os.MkdirTemp("", "sticky-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+
+	demoBinary = filepath.Join(dir, "sticky-demo")
+	build := exec.Command("go", "build", "-o", demoBinary, "./cmd/sticky-demo")
+	build.Dir = moduleRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: building the demo (go build ./cmd/sticky-demo in %s): %v\n%s", moduleRoot, err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// findModuleRoot walks up from the package directory (the working directory
+// of a test) to the directory that holds go.mod.
+func findModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// ---- The demo app ----
+
+// Credentials of the user every demo is started with.
+const (
+	testUser     = "alice"
+	testPassword = "correct horse battery staple"
+)
+
+// demo is one running sticky-demo process.
+type demo struct {
+	URL  string // http://127.0.0.1:PORT, no trailing slash
+	Data string // its -data directory
+	out  *syncBuffer
+}
+
+// syncBuffer collects the demo's output from two goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:[0-9]+)`)
+
+// startDemo runs the demo binary on a free port with its own data directory
+// and the test user. maxSize is the -max-size flag ("" for the default). The
+// process is stopped when the test ends; its output is logged if the test
+// failed.
+func startDemo(t *testing.T, maxSize string) *demo {
+	t.Helper()
+	d := &demo{Data: filepath.Join(t.TempDir(), "data"), out: &syncBuffer{}}
+	args := []string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}
+	if maxSize != "" {
+		args = append(args, "-max-size", maxSize)
+	}
+	cmd := exec.Command(demoBinary, args...)
+	cmd.Stderr = d.out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the demo: %v", err)
+	}
+	exited := make(chan struct{})
+	found := make(chan string, 1)
+	go func() {
+		// Read stdout to the end, so the demo never blocks on a full pipe.
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(d.out, line)
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stdout)
+		cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		// SIGTERM first: the demo shuts down gracefully. Kill it if it
+		// takes too long.
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("demo output (%s):\n%s", strings.Join(args, " "), d.out.String())
+		}
+	})
+
+	select {
+	case u := <-found:
+		d.URL = u
+	case <-exited:
+		t.Fatalf("the demo exited before it printed \"listening on http://127.0.0.1:PORT\":\n%s", d.out.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the demo printed no \"listening on http://127.0.0.1:PORT\" line within 20s:\n%s", d.out.String())
+	}
+	return d
+}
+
+// wantTempStoreEmpty checks that the demo's temporary upload store holds no
+// file: nothing is left after a failed or cancelled upload, and a saved
+// document's upload is discarded. The demo keeps that store in -data
+// DIR/tmp; if it ever moves, this check finds nothing and passes, so the
+// directory is checked to exist. Removal may trail the response a little
+// (an aborted request is noticed by the server a moment later).
+func (d *demo) wantTempStoreEmpty(t *testing.T, when string) {
+	t.Helper()
+	dir := filepath.Join(d.Data, "tmp")
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("the demo's temporary store: %v", err)
+		return
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		left := storedFiles(t, dir)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s the temporary store still holds %d file(s): %q", when, len(left), left)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ---- The browser ----
+
+// browser is one headless Chromium with one tab, and what the tests observe
+// of it through DevTools events.
+type browser struct {
+	ctx context.Context // a chromedp context of the tab; ends with the test's deadline
+	net *netLog
+}
+
+// newBrowser starts a fresh Chromium (own profile directory) for the test.
+// The whole test, browser included, is bounded by timeout.
+func newBrowser(t *testing.T, timeout time.Duration) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the browser tests need Chromium at %s (Debian package \"chromium\"; `make test` installs it): %v", chromiumPath, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox, // the tests may run as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(viewportWidth, viewportHeight),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	nl := &netLog{byID: map[network.RequestID]*request{}}
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(nl.handle))
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		cancel()
+		if t.Failed() {
+			t.Logf("browser log:\n%s", nl.report())
+		}
+	})
+	// Start the browser now, so its start-up errors are reported here, and
+	// fix the viewport so screenshots have the same size on every machine.
+	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(viewportWidth, viewportHeight)); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", chromiumPath, err)
+	}
+	return &browser{ctx: tabCtx, net: nl}
+}
+
+// request is one HTTP request the page made, as DevTools reported it.
+type request struct {
+	ID       network.RequestID
+	Method   string
+	URL      string
+	Status   int64 // 0 until the response arrives
+	Finished bool  // the response body arrived
+	Failed   bool  // the request failed or was aborted
+	Canceled bool
+	Error    string
+}
+
+// netLog records, from DevTools events, every request the page made and
+// every console message or uncaught exception.
+//
+// The uploads are counted here, in the browser, rather than on the server:
+// the browser sees every POST to /uploads/ whatever its outcome (finished,
+// aborted, rejected), while the server's temporary store is emptied as soon
+// as a document is saved and its log lines are not a contract.
+type netLog struct {
+	mu       sync.Mutex
+	requests []*request
+	byID     map[network.RequestID]*request
+	console  []string
+}
+
+// handle runs in the tab's event loop (chromedp.WithListener): it only
+// records, quickly, under the lock.
+func (n *netLog) handle(ev any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if ev.RedirectResponse != nil {
+			// The same request ID goes on after a redirect: close the
+			// old hop and record the new one.
+			if r := n.byID[ev.RequestID]; r != nil {
+				r.Status = ev.RedirectResponse.Status
+				r.Finished = true
+			}
+		}
+		r := &request{ID: ev.RequestID, Method: ev.Request.Method, URL: ev.Request.URL}
+		n.requests = append(n.requests, r)
+		n.byID[ev.RequestID] = r
+	case *network.EventResponseReceived:
+		if r := n.byID[ev.RequestID]; r != nil {
+			r.Status = ev.Response.Status
+		}
+	case *network.EventLoadingFinished:
+		if r := n.byID[ev.RequestID]; r != nil {
+			r.Finished = true
+		}
+	case *network.EventLoadingFailed:
+		if r := n.byID[ev.RequestID]; r != nil {
+			r.Failed, r.Canceled, r.Error = true, ev.Canceled, ev.ErrorText
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			msg += " " + d.Exception.Description
+		}
+		n.console = append(n.console, fmt.Sprintf("exception: %s (%s:%d)", msg, d.URL, d.LineNumber+1))
+	case *runtime.EventConsoleAPICalled:
+		var parts []string
+		for _, a := range ev.Args {
+			if a.Value != nil {
+				parts = append(parts, string(a.Value))
+			} else {
+				parts = append(parts, a.Description)
+			}
+		}
+		n.console = append(n.console, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(parts, " ")))
+	case *log.EventEntryAdded:
+		n.console = append(n.console, fmt.Sprintf("log %s/%s: %s %s", ev.Entry.Source, ev.Entry.Level, ev.Entry.Text, ev.Entry.URL))
+	}
+}
+
+// uploads returns copies of the POST requests to the upload endpoint.
+func (n *netLog) uploads() []request {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []request
+	for _, r := range n.requests {
+		if r.Method == "POST" && strings.HasPrefix(urlPath(r.URL), uploadPath) {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// report is everything recorded, for the log of a failed test.
+func (n *netLog) report() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var b strings.Builder
+	for _, r := range n.requests {
+		state := "pending"
+		switch {
+		case r.Failed:
+			state = "failed: " + r.Error
+		case r.Finished:
+			state = "finished"
+		}
+		fmt.Fprintf(&b, "  %s %s -> %d (%s)\n", r.Method, r.URL, r.Status, state)
+	}
+	for _, c := range n.console {
+		fmt.Fprintf(&b, "  %s\n", c)
+	}
+	return b.String()
+}
+
+func urlPath(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
