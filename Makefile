@@ -3,12 +3,12 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium lint node unit e2e fuzz demo
+.PHONY: test deps chromium versitygw lint node unit e2e fuzz demo
 
 test: deps lint node unit e2e fuzz
 	@echo "make test: all passed"
 
-deps: chromium
+deps: chromium versitygw
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -17,6 +17,12 @@ chromium:
 	} || { echo "make test: FAILED to install Chromium (apt-get install chromium); the browser tests need /usr/bin/chromium" >&2; exit 1; }
 	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium is still missing" >&2; exit 1; }
 	@command -v node >/dev/null 2>&1 || { echo "make test: node is missing (the client tests run with node --test)" >&2; exit 1; }
+
+versitygw:
+	@command -v versitygw >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/versitygw" ] || { \
+		echo "make test: installing versitygw (a real S3 server for the tests)"; \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; \
+	} || { echo "make test: FAILED to install versitygw (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0); the S3 tests need it" >&2; exit 1; }
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi

@@ -31,7 +31,12 @@ func accepted(patterns []string, name string, head []byte) (string, bool) {
 	}
 	for _, p := range patterns {
 		p = strings.ToLower(strings.TrimSpace(p))
+		if mt := baseType(p); mt != "" && !strings.HasPrefix(p, ".") {
+			p = mt // "text/plain; charset=utf-8" means text/plain
+		}
 		switch {
+		case p == "*/*" || p == "*":
+			return typ, true
 		case strings.HasPrefix(p, "."):
 			// The name must say it and the bytes must not contradict it.
 			byExt := baseType(mime.TypeByExtension(ext))
@@ -63,9 +68,18 @@ func refines(sniffed, byExt string) bool {
 	case "application/octet-stream":
 		// Unknown bytes may be any binary format the sniffer does not know,
 		// but never one it does know: those would have been recognised.
-		return !strings.HasPrefix(byExt, "text/") && !sniffable[byExt]
+		// Nor text (SVG, JSON, XML), which never sniffs as binary, nor a
+		// format built on zip (.docx, .odt, .epub), which sniffs as zip.
+		return !textual(byExt) && !sniffable[byExt] && !refines("application/zip", byExt)
 	}
 	return false
+}
+
+// textual reports whether files of type t are text.
+func textual(t string) bool {
+	return strings.HasPrefix(t, "text/") || strings.HasSuffix(t, "+xml") || strings.HasSuffix(t, "+json") ||
+		t == "application/json" || t == "application/xml" || t == "application/javascript" ||
+		t == "application/x-ndjson"
 }
 
 // sniffable lists the binary types http.DetectContentType recognises.

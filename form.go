@@ -64,17 +64,23 @@ func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, erro
 				res.f.Discard(r.Context())
 			}
 		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = failWith(ErrTooLarge, "The form is too large: the limit is "+SizeString(u.maxForm)+".", err)
+		}
 		return nil, err
 	}
-	// Bytes posted now replace a file kept before.
 	for field, res := range form.files {
-		if res.f == nil {
-			continue
-		}
-		if old, err := u.fromRef(r.Context(), form.post.Get(keptName(field)), form.owner, field); err == nil {
+		old, err := u.fromRef(r.Context(), form.post.Get(keptName(field)), form.owner, field)
+		switch {
+		case res.f != nil && err == nil: // bytes posted now replace the file kept before
 			old.Discard(r.Context())
+		case res.f == nil && err == nil: // a refused new file leaves the kept one kept
+			form.files[field] = result{old, res.err}
 		}
-		form.post.Set(keptName(field), res.f.Ref)
+		if res.f != nil {
+			form.post.Set(keptName(field), res.f.Ref)
+		}
 	}
 	r.PostForm = form.post
 	r.Form = make(url.Values, len(form.post))
@@ -151,7 +157,9 @@ func (form *Form) Value(name string) string { return form.post.Get(name) }
 
 // File returns the file of the sticky field name: the bytes posted with the
 // form or the file its reference points to, whichever the browser sent
-// (bytes win when both came). The error says why there is none, in words
+// (bytes win when both came). When new bytes broke a rule while a file was
+// kept from before, File returns that kept file together with the error, so
+// the re-rendered field keeps it. The error says what went wrong, in words
 // for the person who filled the form: ErrNoFile, ErrTooLarge, ErrType,
 // ErrEmpty, ErrNotAllowed, ErrInvalidRef, ErrExpired, ErrNotOwner,
 // ErrWrongField, ErrGone, ErrStoreUnavailable or ErrStoreFull.

@@ -26,10 +26,10 @@ func CleanName(name string) string {
 	}
 	name = strings.Map(func(r rune) rune {
 		switch {
+		case r == '\t' || r == '\n' || r == '\r' || unicode.IsSpace(r) && !unicode.IsControl(r):
+			return ' '
 		case unicode.IsControl(r), unicode.Is(unicode.Cf, r): // Cf holds the bidi overrides and zero-widths
 			return -1
-		case unicode.IsSpace(r):
-			return ' '
 		}
 		return r
 	}, name)

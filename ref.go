@@ -78,6 +78,11 @@ func (s *signer) verify(ref, owner, scope string) (refClaims, error) {
 		return refClaims{}, ErrInvalidRef
 	}
 	b, err := base64.RawURLEncoding.DecodeString(ref)
+	// The decoder skips CR and LF and ignores stray trailing bits; a
+	// reference must be the one encoding of its bytes.
+	if err == nil && base64.RawURLEncoding.EncodeToString(b) != ref {
+		err = ErrInvalidRef
+	}
 	if err != nil || len(b) <= refHeadLen+refMACLen || b[0] != refVersion {
 		return refClaims{}, ErrInvalidRef
 	}

@@ -206,6 +206,7 @@ func New(c Config) (*Uploader, error) {
 		}
 		u.store = store
 	}
+	u.store = adopt(u.store)
 	var ok bool
 	if u.term, ok = u.store.(handler.TerminaterDataStore); !ok {
 		return nil, errors.New("sticky: Config.Store must implement tusd's TerminaterDataStore")
@@ -227,18 +228,19 @@ func New(c Config) (*Uploader, error) {
 	return u, nil
 }
 
-// DiskStore returns tusd's filestore in dir, creating dir with mode 0700 and
-// making the store write its files with mode 0600.
-func DiskStore(dir string) (filestore.FileStore, error) {
+// DiskStore returns tusd's filestore in dir, able to list its uploads for
+// Sweep, creating dir with mode 0700 and making the store write its files
+// with mode 0600.
+func DiskStore(dir string) (*DiskUploads, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return filestore.FileStore{}, fmt.Errorf("sticky: temporary directory: %w", err)
+		return nil, fmt.Errorf("sticky: temporary directory: %w", err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return filestore.FileStore{}, fmt.Errorf("sticky: temporary directory: %w", err)
+		return nil, fmt.Errorf("sticky: temporary directory: %w", err)
 	}
 	s := filestore.New(dir)
 	s.DirModePerm, s.FileModePerm = 0o700, 0o600
-	return s, nil
+	return &DiskUploads{s}, nil
 }
 
 // ServeHTTP answers the upload endpoint (POST at the mount path) and the

@@ -265,7 +265,7 @@ func tooLarge(limit int64) error {
 func readFailure(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return tooLarge(limit)
+		return failWith(ErrTooLarge, tooLarge(limit).Error(), err)
 	}
 	return failWith(ErrMalformed, "The upload was cut short or is malformed. Please try again.", err)
 }

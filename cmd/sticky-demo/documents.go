@@ -90,7 +90,7 @@ type fieldError struct {
 }
 
 func (a *app) newPage(title, description string) newPage {
-	return newPage{Title: title, Description: description, MaxSize: sizeLimit(a.maxSize)}
+	return newPage{Title: title, Description: description, MaxSize: sticky.SizeString(a.maxSize)}
 }
 
 // handleNewDocumentForm shows an empty new-document form.
@@ -318,17 +318,4 @@ func asciiFileName(name string) string {
 		}
 		return r
 	}, name)
-}
-
-// sizeLimit says a limit the way it was likely given: "20 MiB", "1 GiB".
-func sizeLimit(n int64) string {
-	for _, u := range []struct {
-		size int64
-		unit string
-	}{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}} {
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + " " + u.unit
-		}
-	}
-	return sticky.SizeString(n)
 }

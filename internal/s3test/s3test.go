@@ -1,0 +1,282 @@
+// Package s3test runs a real S3 server for tests: versitygw, serving a
+// temporary directory on 127.0.0.1.
+//
+// versitygw is found on PATH or in $GOBIN or $GOPATH/bin; `make test`
+// installs it there. A test that needs it and cannot find it fails.
+package s3test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"go/build"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Install is the command that installs the server.
+const Install = "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+
+// Server is a running versitygw.
+type Server struct {
+	// Endpoint is the server's URL, http://127.0.0.1:PORT.
+	Endpoint string
+	// Access and Secret are the root user's keys.
+	Access, Secret string
+	// Region is the region the server answers for.
+	Region string
+	// Dir is the directory the server keeps the buckets in, one
+	// subdirectory each.
+	Dir string
+}
+
+// Start starts versitygw on a free port of 127.0.0.1, serving a new
+// temporary directory, and stops it when the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Access: "sticky-test", Secret: "sticky-test-secret-" + randomHex(8), Region: "us-east-1", Dir: t.TempDir()}
+	// Another process may take the free port before versitygw does: try a
+	// few times.
+	for attempt := 1; ; attempt++ {
+		err := s.start(t, bin)
+		if err == nil {
+			return s
+		}
+		if attempt == 3 {
+			t.Fatalf("s3test: starting versitygw: %v", err)
+		}
+	}
+}
+
+func (s *Server) start(t testing.TB, bin string) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := "127.0.0.1:" + port
+	cmd := exec.Command(bin, "--access", s.Access, "--secret", s.Secret, "--region", s.Region,
+		"--port", addr, "--quiet", "posix", s.Dir)
+	cmd.Env = cleanEnv()
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	dieWithParent(cmd)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stop := func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	s.Endpoint = "http://" + addr
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("versitygw exited: %s", out)
+		default:
+		}
+		if res, err := http.Get(s.Endpoint + "/"); err == nil {
+			res.Body.Close()
+			t.Cleanup(stop)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return fmt.Errorf("versitygw did not answer on %s within 15s: %s", addr, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Binary returns the path of the versitygw program, or an error that says
+// how to install it.
+func Binary() (string, error) {
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p, nil
+	}
+	var dirs []string
+	if gobin := os.Getenv("GOBIN"); gobin != "" {
+		dirs = append(dirs, gobin)
+	}
+	for _, p := range filepath.SplitList(gopath()) {
+		dirs = append(dirs, filepath.Join(p, "bin"))
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, "versitygw")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("s3test: versitygw, the S3 server these tests run against, is not on PATH nor in %s; `make test` installs it, or run: %s",
+		strings.Join(dirs, ", "), Install)
+}
+
+// Client returns an S3 client of the server, signed in as the root user.
+func (s *Server) Client() *s3.Client {
+	return s3.New(s3.Options{
+		Region:                     s.Region,
+		BaseEndpoint:               aws.String(s.Endpoint),
+		UsePathStyle:               true,
+		Credentials:                credentials.NewStaticCredentialsProvider(s.Access, s.Secret, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
+}
+
+// NewBucket creates a bucket with a fresh name and returns the name.
+func (s *Server) NewBucket(t testing.TB) string {
+	t.Helper()
+	name := "sticky-" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("s3test: creating bucket %s: %v", name, err)
+	}
+	return name
+}
+
+// SetEnv points the AWS configuration chain at the server for the rest of
+// the test: its keys and region in the environment, no shared files, no
+// instance metadata. Like t.Setenv, it cannot be used in parallel tests.
+func (s *Server) SetEnv(t testing.TB) {
+	t.Helper()
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":           s.Access,
+		"AWS_SECRET_ACCESS_KEY":       s.Secret,
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_REGION":                  s.Region,
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             none,
+		"AWS_SHARED_CREDENTIALS_FILE": none,
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_ENDPOINT_URL":            "",
+		"AWS_ENDPOINT_URL_S3":         "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// Objects returns the keys in bucket under prefix, for checking what a test
+// left behind.
+func (s *Server) Objects(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	pages := s3.NewListObjectsV2Paginator(s.Client(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("s3test: listing %s/%s: %v", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+// MultipartUploads returns the keys of the multipart uploads in progress in
+// bucket under prefix.
+func (s *Server) MultipartUploads(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	pages := s3.NewListMultipartUploadsPaginator(s.Client(), &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("s3test: listing multipart uploads in %s/%s: %v", bucket, prefix, err)
+		}
+		for _, u := range page.Uploads {
+			keys = append(keys, aws.ToString(u.Key))
+		}
+	}
+	return keys
+}
+
+// ClosedEndpoint returns the URL of a port of 127.0.0.1 where nothing
+// listens: an S3 server that is down.
+func ClosedEndpoint(t testing.TB) string {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://127.0.0.1:" + port
+}
+
+// gopath is Go's GOPATH, a variable for tests.
+var gopath = func() string { return build.Default.GOPATH }
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
+}
+
+// cleanEnv is the environment without the variables versitygw reads, so
+// that only the flags configure it.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "VGW_") || strings.HasPrefix(kv, "ROOT_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// syncBuffer collects the server's output from two pipes at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 64<<10 {
+		return len(p), nil
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.TrimSpace(s.b.String())
+}

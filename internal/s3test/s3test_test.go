@@ -1,0 +1,46 @@
+package s3test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+func TestServer(t *testing.T) {
+	srv := Start(t)
+	bucket := srv.NewBucket(t)
+	ctx := context.Background()
+	c := srv.Client()
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/b.txt"), Body: strings.NewReader("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/b.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if string(b) != "hello" {
+		t.Errorf("read %q", b)
+	}
+	if keys := srv.Objects(t, bucket, "a/"); len(keys) != 1 || keys[0] != "a/b.txt" {
+		t.Errorf("objects %q", keys)
+	}
+}
+
+func TestBinaryMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("GOBIN", "")
+	t.Setenv("GOPATH", t.TempDir())
+	saved := gopath
+	defer func() { gopath = saved }()
+	gopath = func() string { return t.TempDir() }
+	_, err := Binary()
+	if err == nil || !strings.Contains(err.Error(), "make test") || !strings.Contains(err.Error(), Install) {
+		t.Errorf("error %v does not say how to install versitygw", err)
+	}
+}

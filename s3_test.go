@@ -1,0 +1,241 @@
+package sticky_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/internal/s3test"
+	"github.com/stickyuploads/sticky/storetest"
+)
+
+func ExampleS3Store() {
+	ctx := context.Background()
+	// Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the
+	// shared AWS files or an IAM role.
+	store, err := sticky.S3Store(ctx, sticky.S3Config{
+		Bucket:    "uploads",
+		Endpoint:  "http://127.0.0.1:7070", // versitygw, MinIO...; "" for AWS
+		PathStyle: true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	up, err := sticky.New(sticky.Config{
+		Keys:     [][]byte{[]byte(os.Getenv("STICKY_SECRET"))}, // the same on every server
+		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
+		Store:    store,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Abandoned uploads go after Config.TTL.
+	go up.SweepEvery(ctx, 10*time.Minute)
+	http.Handle("/uploads/", up)
+}
+
+// recorder is a reverse proxy to the S3 server that notes the payload hash
+// header of every request.
+type recorder struct {
+	mu      sync.Mutex
+	hashes  []string
+	methods []string
+}
+
+func (rec *recorder) proxy(t *testing.T, target string) string {
+	u, _ := url.Parse(target)
+	p := httputil.NewSingleHostReverseProxy(u)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.mu.Lock()
+		rec.hashes = append(rec.hashes, r.Header.Get("X-Amz-Content-Sha256"))
+		rec.methods = append(rec.methods, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		rec.mu.Unlock()
+		p.ServeHTTP(w, r)
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String()
+}
+
+func TestS3StoreSignsPayload(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	srv.SetEnv(t) // credentials through the AWS chain, as in production
+	rec := &recorder{}
+	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: bucket, Endpoint: rec.proxy(t, srv.Endpoint), PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := storetest.NewSite(t, sticky.Config{Store: store, MaxSize: 8 << 20})
+	data := bytes.Repeat([]byte("0123456789abcdef"), 6<<20/16) // two parts
+	rep := site.MustUpload(t, "doc", "two-parts.txt", data)
+	f, err := site.Kept(t.Context(), "doc", rep.Stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := f.Save(t.Context(), &out); err != nil || !bytes.Equal(out.Bytes(), data) {
+		t.Fatalf("Save: %v, %d bytes", err, out.Len())
+	}
+	if _, err := site.Sweep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	sha := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.hashes) < 8 {
+		t.Fatalf("only %d requests reached S3", len(rec.hashes))
+	}
+	for i, h := range rec.hashes {
+		if !sha.MatchString(h) {
+			t.Errorf("%s: x-amz-content-sha256 %q, want the body's SHA-256", rec.methods[i], h)
+		}
+	}
+	t.Logf("%d requests to S3, each with the body's SHA-256", len(rec.hashes))
+}
+
+func TestS3StoreUnreachable(t *testing.T) {
+	s3test.Start(t).SetEnv(t) // credentials, so that the SDK looks nowhere else
+	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: "b", Endpoint: s3test.ClosedEndpoint(t), PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := storetest.NewSite(t, sticky.Config{Store: store})
+	start := time.Now()
+	status, rep, err := site.Upload(t.Context(), "doc", "a.txt", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusServiceUnavailable || rep.IsValid || !strings.Contains(rep.Message(), "try again") {
+		t.Errorf("upload with S3 down: %d %+v; want 503 asking to try again", status, rep)
+	}
+	t.Logf("answered %d in %v: %q", status, time.Since(start).Round(time.Millisecond), rep.Message())
+}
+
+// switchable is a TCP proxy that can stop passing connections, the way an
+// S3 server that goes down stops answering.
+type switchable struct {
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+}
+
+func (s *switchable) start(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close(); s.setDown(true) })
+	s.conns = map[net.Conn]bool{}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			if s.down {
+				s.mu.Unlock()
+				c.Close()
+				continue
+			}
+			s.conns[c] = true
+			s.mu.Unlock()
+			go func() {
+				defer c.Close()
+				d, err := net.Dial("tcp", s.target)
+				if err != nil {
+					return
+				}
+				defer d.Close()
+				go io.Copy(d, c)
+				io.Copy(c, d)
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// setDown cuts the connections open now and refuses new ones, or lets them
+// through again.
+func (s *switchable) setDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+	if down {
+		for c := range s.conns {
+			c.Close()
+		}
+		clear(s.conns)
+	}
+}
+
+func TestS3StoreDownKeepsKeptUploads(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	srv.SetEnv(t)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1") // fail at once rather than retry
+	proxy := &switchable{target: strings.TrimPrefix(srv.Endpoint, "http://")}
+	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: bucket, Endpoint: proxy.start(t), PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := storetest.NewSite(t, sticky.Config{Store: store})
+	kept := site.MustUpload(t, "doc", "kept.txt", []byte("kept before S3 went down"))
+
+	proxy.setDown(true)
+	status, rep, err := site.Upload(t.Context(), "doc", "b.txt", strings.NewReader("sent while S3 is down"))
+	if err != nil || status != http.StatusServiceUnavailable {
+		t.Errorf("upload while S3 is down: %d %+v %v; want 503", status, rep, err)
+	}
+	// The kept file is out of reach, not gone: the form says to try again.
+	if _, err := site.Kept(t.Context(), "doc", kept.Stored); !errors.Is(err, sticky.ErrStoreUnavailable) {
+		t.Errorf("kept file while S3 is down: %v, want ErrStoreUnavailable", err)
+	}
+
+	proxy.setDown(false)
+	f, err := site.Kept(t.Context(), "doc", kept.Stored)
+	if err != nil {
+		t.Fatalf("kept file once S3 is back: %v", err)
+	}
+	rc, err := f.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "kept before S3 went down" {
+		t.Errorf("read %q", b)
+	}
+	if n := len(srv.Objects(t, bucket, "")); n != 2 {
+		t.Errorf("%d objects in the bucket, want the kept upload and its info", n)
+	}
+	if n := len(srv.MultipartUploads(t, bucket, "")); n != 0 {
+		t.Errorf("%d multipart uploads left", n)
+	}
+}
+
+func TestS3StoreNeedsBucket(t *testing.T) {
+	if _, err := sticky.S3Store(t.Context(), sticky.S3Config{}); err == nil {
+		t.Error("S3Store without a bucket: no error")
+	}
+}

@@ -1,0 +1,267 @@
+package sticky
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stickyuploads/sticky/internal/s3test"
+	"github.com/tus/tusd/v2/pkg/filestore"
+	"github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/s3store"
+)
+
+// sweepUploader returns an Uploader over store, with the given TTL.
+func sweepUploader(t *testing.T, store handler.DataStore, ttl time.Duration) *Uploader {
+	t.Helper()
+	up, err := New(Config{
+		Keys:   [][]byte{bytes.Repeat([]byte("k"), 32)},
+		Store:  store,
+		TTL:    ttl,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return up
+}
+
+// sweepKeep stores data as the upload endpoint does and returns the file.
+func sweepKeep(t *testing.T, u *Uploader, name, data string) *File {
+	t.Helper()
+	f, err := u.receive(t.Context(), name, strings.NewReader(data))
+	if err != nil {
+		t.Fatalf("storing %s: %v", name, err)
+	}
+	f.Ref = u.sign.sign(f.id, "alice", scopeOf(u.path, "doc"), u.ttl)
+	return f
+}
+
+// age makes an upload on disk look last written d ago.
+func age(t *testing.T, dir string, f *File, d time.Duration) {
+	t.Helper()
+	old := time.Now().Add(-d)
+	for _, p := range []string{filepath.Join(dir, f.id), filepath.Join(dir, f.id+".info")} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func sweepIDs(t *testing.T, l Lister, before time.Time) []string {
+	t.Helper()
+	var ids []string
+	for s, err := range l.UploadsBefore(t.Context(), before) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, s.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestSweepDisk(t *testing.T) {
+	dir := t.TempDir()
+	store, err := DiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := sweepUploader(t, store, time.Hour)
+	old := sweepKeep(t, u, "old.txt", "abandoned yesterday")
+	edge := sweepKeep(t, u, "edge.txt", "a minute younger than the TTL")
+	young := sweepKeep(t, u, "young.txt", "chosen a moment ago")
+	age(t, dir, old, 25*time.Hour)
+	age(t, dir, edge, 59*time.Minute)
+	// Files that are not uploads are left alone, even named .info.
+	for name, content := range map[string]string{"notes.info": "not JSON", "other.info": `{"ID":"else"}`, "stray": "x"} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o600)
+		os.Chtimes(p, time.Now().Add(-48*time.Hour), time.Now().Add(-48*time.Hour))
+	}
+
+	removed, err := u.Sweep(t.Context())
+	if err != nil || removed != 1 {
+		t.Fatalf("Sweep: removed %d, %v; want 1", removed, err)
+	}
+	if _, err := old.Open(t.Context()); !errors.Is(err, ErrGone) {
+		t.Errorf("the old upload after the sweep: %v, want ErrGone", err)
+	}
+	for _, f := range []*File{edge, young} {
+		if _, err := f.Open(t.Context()); err != nil {
+			t.Errorf("%s after the sweep: %v", f.Name, err)
+		}
+	}
+	for _, name := range []string{"notes.info", "other.info", "stray"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("the sweep touched %s: %v", name, err)
+		}
+	}
+}
+
+func TestSweepDiskActiveUpload(t *testing.T) {
+	// An upload whose data is still being written is not abandoned, however
+	// old its info file.
+	dir := t.TempDir()
+	store, _ := DiskStore(dir)
+	u := sweepUploader(t, store, time.Hour)
+	f := sweepKeep(t, u, "slow.bin", "first bytes")
+	age(t, dir, f, 2*time.Hour)
+	now := time.Now()
+	os.Chtimes(filepath.Join(dir, f.id), now, now)
+	if removed, err := u.Sweep(t.Context()); removed != 0 || err != nil {
+		t.Errorf("Sweep removed %d, %v; want nothing", removed, err)
+	}
+}
+
+func TestSweepAdoptsPlainStores(t *testing.T) {
+	// tusd's filestore handed to New as it is can be swept too.
+	dir := t.TempDir()
+	u := sweepUploader(t, filestore.New(dir), time.Hour)
+	f := sweepKeep(t, u, "a.txt", "abandoned")
+	age(t, dir, f, 2*time.Hour)
+	if removed, err := u.Sweep(t.Context()); removed != 1 || err != nil {
+		t.Errorf("Sweep removed %d, %v; want 1", removed, err)
+	}
+}
+
+func TestSweepEvery(t *testing.T) {
+	dir := t.TempDir()
+	store, _ := DiskStore(dir)
+	u := sweepUploader(t, store, time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		u.SweepEvery(ctx, 10*time.Millisecond)
+		close(done)
+	}()
+	for i := range 3 {
+		f := sweepKeep(t, u, "a.txt", "abandoned")
+		age(t, dir, f, 2*time.Hour)
+		deadline := time.Now().Add(5 * time.Second)
+		for len(sweepIDs(t, store, time.Now().Add(time.Hour))) > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the loop did not sweep within 5s", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("SweepEvery did not return when its context ended")
+	}
+}
+
+type sweepCoreStore struct {
+	handler.DataStore
+	handler.TerminaterDataStore
+	handler.LengthDeferrerDataStore
+}
+
+func TestSweepNeedsLister(t *testing.T) {
+	fs, _ := DiskStore(t.TempDir())
+	u := sweepUploader(t, sweepCoreStore{fs, fs, fs}, time.Hour)
+	if _, err := u.Sweep(t.Context()); err == nil || !strings.Contains(err.Error(), "cannot list") {
+		t.Errorf("Sweep of a store that cannot list: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { u.SweepEvery(t.Context(), time.Millisecond); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("SweepEvery kept going with a store that cannot list")
+	}
+}
+
+func TestSweepS3(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	client := srv.Client()
+	ctx := t.Context()
+	store, err := S3Store(ctx, S3Config{Bucket: bucket, Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := sweepUploader(t, store, time.Hour)
+	kept := sweepKeep(t, u, "kept.txt", "finished, abandoned")
+	half, err := store.NewUpload(ctx, handler.FileInfo{SizeIsDeferred: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := half.WriteChunk(ctx, 0, strings.NewReader("cut short")); err != nil {
+		t.Fatal(err)
+	}
+	// A multipart upload a crash left without its info object.
+	orphan := DefaultS3Prefix + "0123456789abcdef"
+	if _, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(orphan)}); err != nil {
+		t.Fatal(err)
+	}
+	// Something else in the bucket, even under the prefix, is not ours.
+	for _, key := range []string{"documents/report.pdf", DefaultS3Prefix + "sub/x.info", "loose.info"} {
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if ids := sweepIDs(t, store, time.Now().Add(-time.Hour)); len(ids) != 0 {
+		t.Errorf("listed before an hour ago: %v", ids)
+	}
+	if ids := sweepIDs(t, store, time.Now().Add(time.Hour)); len(ids) != 3 {
+		t.Errorf("listed %v, want the finished, the half-written and the orphaned upload", ids)
+	}
+	// The clock moves on past the TTL.
+	u.sign.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	removed, err := u.Sweep(ctx)
+	if err != nil || removed != 3 {
+		t.Fatalf("Sweep: removed %d, %v; want 3", removed, err)
+	}
+	if left := srv.Objects(t, bucket, DefaultS3Prefix); len(left) != 1 || left[0] != DefaultS3Prefix+"sub/x.info" {
+		t.Errorf("left under the prefix: %v, want only the object that is not an upload", left)
+	}
+	if left := srv.MultipartUploads(t, bucket, ""); len(left) != 0 {
+		t.Errorf("multipart uploads left: %v", left)
+	}
+	if n := len(srv.Objects(t, bucket, "")); n != 3 {
+		t.Errorf("%d objects in the bucket, want the 3 that are not uploads", n)
+	}
+	u.sign.now = time.Now
+	if _, err := u.fromRef(ctx, kept.Ref, "alice", "doc"); !errors.Is(err, ErrGone) {
+		t.Errorf("reference to a swept upload: %v, want ErrGone", err)
+	}
+}
+
+func TestAdoptS3Store(t *testing.T) {
+	// tusd's s3store handed to New as it is keeps one-shot uploads whole:
+	// a file shorter than S3's minimum part is not lost.
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	u := sweepUploader(t, s3store.New(bucket, srv.Client()), time.Hour)
+	if _, ok := u.store.(*S3Uploads); !ok {
+		t.Fatalf("store %T, want *S3Uploads", u.store)
+	}
+	f := sweepKeep(t, u, "small.txt", "shorter than a part")
+	rc, err := f.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.ReadFrom(rc)
+	rc.Close()
+	if b.String() != "shorter than a part" {
+		t.Errorf("read back %q", b.String())
+	}
+	if left := srv.Objects(t, bucket, ""); len(left) != 2 {
+		t.Errorf("objects %v, want the upload and its info", left)
+	}
+}
