@@ -105,7 +105,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return readFailure(err, u.maxSize)
+			return readFailure(err, u.largest)
 		}
 		if parts == maxFormParts {
 			return fail(ErrMalformed, "The form has too many fields.")
@@ -118,7 +118,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 		case !isFile:
 			b, err := io.ReadAll(io.LimitReader(p, budget+1))
 			if err != nil {
-				return readFailure(err, u.maxSize)
+				return readFailure(err, u.largest)
 			}
 			if budget -= int64(len(b)); budget < 0 {
 				return fail(ErrTooLarge, "The form's fields are too large.")
@@ -129,7 +129,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 		case form.owner == "":
 			form.files[name] = result{err: fail(ErrNotAllowed, "Please sign in to upload files.")}
 		default:
-			f, err := u.receive(form.ctx, p.FileName(), p)
+			f, err := u.receive(form.ctx, u.rules(name), p.FileName(), p)
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) || errors.Is(err, ErrMalformed) {
 				return err // the post itself is broken
@@ -141,7 +141,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 		}
 		// Skip what is left of the part: a file over the limit, a second file.
 		if _, err := io.Copy(io.Discard, p); err != nil {
-			return readFailure(err, u.maxSize)
+			return readFailure(err, u.largest)
 		}
 	}
 }

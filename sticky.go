@@ -78,8 +78,15 @@ type Config struct {
 	// MaxSize is the largest file accepted, in bytes. Default: 20 MiB.
 	MaxSize int64
 
+	// Fields sets rules for single fields, by name, where they differ from
+	// Accept and MaxSize: Fields: map[string]sticky.Rules{"avatar":
+	// {Accept: []string{"image/*"}, MaxSize: 2 << 20}}. A zero member of
+	// Rules takes the default above. With Fields set, an upload must name
+	// its field before the file (the client script does).
+	Fields map[string]Rules
+
 	// MaxFormSize bounds a whole form post read by ReadForm.
-	// Default: MaxSize + 10 MiB.
+	// Default: the largest MaxSize (of all fields) + 10 MiB.
 	MaxFormSize int64
 
 	// TTL is how long a reference stays valid. Default: 24 hours.
@@ -104,13 +111,23 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Rules limit the files one field accepts. A zero member means the
+// Uploader's default, Config.Accept or Config.MaxSize.
+type Rules struct {
+	// Accept lists the accepted types, as Config.Accept does.
+	Accept []string
+	// MaxSize is the largest file accepted, in bytes.
+	MaxSize int64
+}
+
 // Uploader receives uploads, signs references to them and reads forms that
 // carry them. It is safe for concurrent use. Create one with New.
 type Uploader struct {
 	path     string
 	identity func(*http.Request) string
-	accept   []string
-	maxSize  int64
+	def      Rules            // Config.Accept and Config.MaxSize, with defaults
+	fields   map[string]Rules // Config.Fields, zero members filled from def
+	largest  int64            // the largest MaxSize of any field
 	maxForm  int64
 	ttl      time.Duration
 	store    handler.DataStore
@@ -166,8 +183,7 @@ func New(c Config) (*Uploader, error) {
 	u := &Uploader{
 		path:     c.Path,
 		identity: c.Identity,
-		accept:   c.Accept,
-		maxSize:  c.MaxSize,
+		def:      Rules{Accept: c.Accept, MaxSize: c.MaxSize},
 		maxForm:  c.MaxFormSize,
 		ttl:      c.TTL,
 		store:    c.Store,
@@ -180,11 +196,23 @@ func New(c Config) (*Uploader, error) {
 	if !strings.HasPrefix(u.path, "/") || !strings.HasSuffix(u.path, "/") {
 		return nil, fmt.Errorf("sticky: Config.Path %q must start and end with /", u.path)
 	}
-	if u.maxSize <= 0 {
-		u.maxSize = DefaultMaxSize
+	if u.def.MaxSize <= 0 {
+		u.def.MaxSize = DefaultMaxSize
+	}
+	u.largest = u.def.MaxSize
+	u.fields = make(map[string]Rules, len(c.Fields))
+	for name, r := range c.Fields {
+		if r.Accept == nil {
+			r.Accept = u.def.Accept
+		}
+		if r.MaxSize <= 0 {
+			r.MaxSize = u.def.MaxSize
+		}
+		u.fields[name] = r
+		u.largest = max(u.largest, r.MaxSize)
 	}
 	if u.maxForm <= 0 {
-		u.maxForm = u.maxSize + formOverhead
+		u.maxForm = u.largest + formOverhead
 	}
 	if u.ttl <= 0 {
 		u.ttl = DefaultTTL
@@ -241,6 +269,14 @@ func DiskStore(dir string) (*DiskUploads, error) {
 	s := filestore.New(dir)
 	s.DirModePerm, s.FileModePerm = 0o700, 0o600
 	return &DiskUploads{s}, nil
+}
+
+// rules returns the rules of a field.
+func (u *Uploader) rules(field string) Rules {
+	if r, ok := u.fields[field]; ok {
+		return r
+	}
+	return u.def
 }
 
 // ServeHTTP answers the upload endpoint (POST at the mount path) and the

@@ -38,7 +38,7 @@ func sweepUploader(t *testing.T, store handler.DataStore, ttl time.Duration) *Up
 // sweepKeep stores data as the upload endpoint does and returns the file.
 func sweepKeep(t *testing.T, u *Uploader, name, data string) *File {
 	t.Helper()
-	f, err := u.receive(t.Context(), name, strings.NewReader(data))
+	f, err := u.receive(t.Context(), u.def, name, strings.NewReader(data))
 	if err != nil {
 		t.Fatalf("storing %s: %v", name, err)
 	}

@@ -71,7 +71,7 @@ func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, u.maxSize+uploadOverhead)
+	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
 	f, field, err := u.readUpload(r, owner)
 	if err == nil && field == "" {
 		err = fail(ErrMalformed, "The upload did not say which field it is for.")
@@ -100,7 +100,7 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 			break
 		}
 		if err != nil {
-			return f, "", readFailure(err, u.maxSize)
+			return f, "", readFailure(err, u.largest)
 		}
 		if parts == maxUploadParts {
 			return f, "", fail(ErrMalformed, "The upload has too many parts.")
@@ -117,7 +117,10 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 			if p.FileName() == "" {
 				return nil, "", fail(ErrNoFile, "Choose a file to upload.")
 			}
-			if f, err = u.receive(r.Context(), p.FileName(), p); err != nil {
+			if field == "" && len(u.fields) > 0 {
+				return nil, "", fail(ErrMalformed, "The upload must name its field before the file.")
+			}
+			if f, err = u.receive(r.Context(), u.rules(field), p.FileName(), p); err != nil {
 				return nil, "", err
 			}
 		}
@@ -154,22 +157,22 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 }
 
 // receive streams one file from src into the temporary store, checking its
-// type on the first bytes and its size while it streams. Whatever fails,
-// nothing is left in the store.
-func (u *Uploader) receive(ctx context.Context, name string, src io.Reader) (*File, error) {
+// type on the first bytes and its size while it streams, against rules.
+// Whatever fails, nothing is left in the store.
+func (u *Uploader) receive(ctx context.Context, rules Rules, name string, src io.Reader) (*File, error) {
 	name = CleanName(name)
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(src, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, readFailure(err, u.maxSize)
+		return nil, readFailure(err, rules.MaxSize)
 	}
 	head = head[:n]
 	if n == 0 {
 		return nil, fail(ErrEmpty, "The file is empty.")
 	}
-	typ, ok := accepted(u.accept, name, head)
+	typ, ok := accepted(rules.Accept, name, head)
 	if !ok {
-		return nil, u.typeError(typ)
+		return nil, typeError(rules.Accept)
 	}
 	up, err := u.store.NewUpload(ctx, handler.FileInfo{
 		SizeIsDeferred: true,
@@ -183,14 +186,14 @@ func (u *Uploader) receive(ctx context.Context, name string, src io.Reader) (*Fi
 		return nil, u.storeFailure(err)
 	}
 	body := &sourceReader{r: io.MultiReader(bytes.NewReader(head), src)}
-	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, u.maxSize+1))
+	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, rules.MaxSize+1))
 	switch {
 	case body.err != nil:
-		err = readFailure(body.err, u.maxSize)
+		err = readFailure(body.err, rules.MaxSize)
 	case err != nil:
 		err = u.storeFailure(err)
-	case size > u.maxSize:
-		err = tooLarge(u.maxSize)
+	case size > rules.MaxSize:
+		err = tooLarge(rules.MaxSize)
 	default:
 		if err = u.deferLen.AsLengthDeclarableUpload(up).DeclareLength(ctx, size); err == nil {
 			err = up.FinishUpload(ctx)
@@ -220,11 +223,11 @@ func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {
 	}
 }
 
-func (u *Uploader) typeError(typ string) error {
-	if len(u.accept) == 0 {
+func typeError(accept []string) error {
+	if len(accept) == 0 {
 		return fail(ErrType, "Files of this type are not accepted.")
 	}
-	return fail(ErrType, "This kind of file is not accepted. Choose "+describeTypes(u.accept)+".")
+	return fail(ErrType, "This kind of file is not accepted. Choose "+describeTypes(accept)+".")
 }
 
 // describeTypes names accepted types in words: "an image, a PDF or a text file".

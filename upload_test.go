@@ -247,8 +247,8 @@ func TestNewConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if up.path != DefaultPath || up.maxSize != DefaultMaxSize || up.maxForm != DefaultMaxSize+formOverhead || up.ttl != DefaultTTL {
-		t.Errorf("defaults: path %q maxSize %d maxForm %d ttl %v", up.path, up.maxSize, up.maxForm, up.ttl)
+	if up.path != DefaultPath || up.def.MaxSize != DefaultMaxSize || up.maxForm != DefaultMaxSize+formOverhead || up.ttl != DefaultTTL {
+		t.Errorf("defaults: path %q maxSize %d maxForm %d ttl %v", up.path, up.def.MaxSize, up.maxForm, up.ttl)
 	}
 	up, err = New(Config{TempDir: dir, Keys: testKeys, MaxSize: 1000})
 	if err != nil {

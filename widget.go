@@ -22,7 +22,7 @@ type Field struct {
 	// Error is a message shown beside the field, such as the error of
 	// Form.File. It is announced to screen readers.
 	Error string
-	// Accept is the input's accept attribute. Default: Config.Accept.
+	// Accept is the input's accept attribute. Default: the field's Rules.
 	Accept string
 	// Endpoint is the URL the client script uploads to, for apps that wrap
 	// the Uploader in a handler of their own. Default: Config.Path.
@@ -66,7 +66,7 @@ func (u *Uploader) Widget(f Field) template.HTML {
 		data.ID = f.Name
 	}
 	if data.Accept == "" {
-		data.Accept = acceptAttr(u.accept)
+		data.Accept = acceptAttr(u.rules(f.Name).Accept)
 	}
 	if data.Endpoint == "" {
 		data.Endpoint = u.path
