@@ -41,6 +41,16 @@ func (e *userError) Unwrap() []error {
 	return []error{e.kind, e.err}
 }
 
+// named puts a file's name before a user error's sentence, for lists of
+// files: "photo.png: The file is too large…".
+func named(err error, name string) error {
+	var ue *userError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	return &userError{kind: ue.kind, msg: CleanName(name) + ": " + ue.msg, err: ue.err}
+}
+
 func fail(kind error, msg string) error { return &userError{kind: kind, msg: msg} }
 
 func failWith(kind error, msg string, cause error) error {

@@ -13,6 +13,8 @@ import (
 const (
 	// maxFormParts bounds the parts of a form post.
 	maxFormParts = 1000
+	// maxFieldFiles bounds the files posted for one field.
+	maxFieldFiles = 100
 	// maxFormValues bounds the bytes of a form post's values (not files).
 	maxFormValues = formOverhead
 )
@@ -20,16 +22,21 @@ const (
 // Form is a form post read by Uploader.ReadForm. Its values are also in the
 // request's PostForm and Form, so r.FormValue works as usual.
 type Form struct {
-	u     *Uploader
-	ctx   context.Context
-	owner string
-	post  url.Values
-	files map[string]result // by field: files posted as bytes, and refs looked up
+	u      *Uploader
+	r      *http.Request
+	ctx    context.Context
+	owner  string
+	post   url.Values
+	posted map[string][]result // by field: files posted as bytes
+	files  map[string]result   // by field: answers of File
+	lists  map[string][]*File  // by field: answers of Files
+	errs   map[string]error    // by field: errors of Files
 }
 
 type result struct {
-	f   *File
-	err error
+	f    *File
+	err  error
+	name string // the name the file was posted with
 }
 
 // ReadForm reads a form post, multipart or URL-encoded, streaming it: file
@@ -43,7 +50,8 @@ type result struct {
 // cut short, or over Config.MaxFormSize. Problems with one file are told by
 // Form.File for its field.
 func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
-	form := &Form{u: u, ctx: r.Context(), owner: u.identity(r), files: map[string]result{}}
+	form := &Form{u: u, r: r, ctx: r.Context(), owner: u.identity(r), posted: map[string][]result{},
+		files: map[string]result{}, lists: map[string][]*File{}, errs: map[string]error{}}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormValues)
@@ -59,9 +67,11 @@ func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, erro
 		return nil, fail(ErrMalformed, "The form could not be read. Please send it again.")
 	}
 	if err := form.read(mr); err != nil {
-		for _, res := range form.files {
-			if res.f != nil {
-				res.f.Discard(r.Context())
+		for _, list := range form.posted {
+			for _, res := range list {
+				if res.f != nil {
+					res.f.Discard(r.Context())
+				}
 			}
 		}
 		var mbe *http.MaxBytesError
@@ -69,18 +79,6 @@ func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, erro
 			err = failWith(ErrTooLarge, "The form is too large: the limit is "+SizeString(u.maxForm)+".", err)
 		}
 		return nil, err
-	}
-	for field, res := range form.files {
-		old, err := u.fromRef(r.Context(), form.post.Get(keptName(field)), form.owner, field)
-		switch {
-		case res.f != nil && err == nil: // bytes posted now replace the file kept before
-			old.Discard(r.Context())
-		case res.f == nil && err == nil: // a refused new file leaves the kept one kept
-			form.files[field] = result{old, res.err}
-		}
-		if res.f != nil {
-			form.post.Set(keptName(field), res.f.Ref)
-		}
 	}
 	r.PostForm = form.post
 	r.Form = make(url.Values, len(form.post))
@@ -125,9 +123,10 @@ func (form *Form) read(mr *multipart.Reader) error {
 			}
 			form.post.Add(name, string(b))
 		case p.FileName() == "": // a file input left empty
-		case form.files[name] != (result{}): // one file per field
+		case len(form.posted[name]) == maxFieldFiles:
+			return fail(ErrMalformed, "The form has too many files.")
 		case form.owner == "":
-			form.files[name] = result{err: fail(ErrNotAllowed, "Please sign in to upload files.")}
+			form.posted[name] = append(form.posted[name], result{err: fail(ErrNotAllowed, "Please sign in to upload files."), name: p.FileName()})
 		default:
 			f, err := u.receive(form.ctx, u.rules(name), p.FileName(), p)
 			var mbe *http.MaxBytesError
@@ -137,7 +136,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 			if f != nil {
 				f.Ref = u.sign.sign(f.id, form.owner, scopeOf(u.path, name), u.ttl)
 			}
-			form.files[name] = result{f, err}
+			form.posted[name] = append(form.posted[name], result{f, err, p.FileName()})
 		}
 		// Skip what is left of the part: a file over the limit, a second file.
 		if _, err := io.Copy(io.Discard, p); err != nil {
@@ -156,32 +155,124 @@ func removeName(field string) string { return "_" + field + "_remove" }
 func (form *Form) Value(name string) string { return form.post.Get(name) }
 
 // File returns the file of the sticky field name: the bytes posted with the
-// form or the file its reference points to, whichever the browser sent
-// (bytes win when both came). When new bytes broke a rule while a file was
-// kept from before, File returns that kept file together with the error, so
-// the re-rendered field keeps it. The error says what went wrong, in words
-// for the person who filled the form: ErrNoFile, ErrTooLarge, ErrType,
-// ErrEmpty, ErrNotAllowed, ErrInvalidRef, ErrExpired, ErrNotOwner,
-// ErrWrongField, ErrGone, ErrStoreUnavailable or ErrStoreFull.
+// form or the file its reference points to, whichever the browser sent.
+// Bytes win when both came, and the file kept before is discarded; when new
+// bytes broke a rule while a file was kept, File returns that kept file
+// together with the error, so the re-rendered field keeps it. The error says
+// what went wrong, in words for the person who filled the form: ErrNoFile,
+// ErrTooLarge, ErrType, ErrEmpty, ErrNotAllowed, ErrInvalidRef, ErrExpired,
+// ErrNotOwner, ErrWrongField, ErrGone, ErrStoreUnavailable or ErrStoreFull.
+//
+// For a field that takes several files, use Files.
 func (form *Form) File(name string) (*File, error) {
 	if res, ok := form.files[name]; ok {
 		return res.f, res.err
 	}
-	ref := form.post.Get(keptName(name))
 	var res result
-	switch {
-	case form.post.Get(removeName(name)) != "":
-		if f, err := form.u.fromRef(form.ctx, ref, form.owner, name); err == nil {
+	ref := form.post.Get(keptName(name))
+	kept := func() (*File, error) {
+		if ref == "" {
+			return nil, fail(ErrNoFile, "Choose a file.")
+		}
+		return form.u.fromRef(form.ctx, ref, form.owner, name)
+	}
+	switch posted := form.posted[name]; {
+	case len(posted) > 0:
+		res = posted[0]
+		for _, extra := range posted[1:] { // one file for a single field
+			if extra.f != nil {
+				extra.f.Discard(form.ctx)
+			}
+		}
+		old, err := kept()
+		switch {
+		case res.f != nil && err == nil:
+			old.Discard(form.ctx)
+		case res.f == nil && err == nil && !form.removing(name, ref):
+			res.f = old
+		}
+		if res.f != nil {
+			form.setKept(name, []string{res.f.Ref})
+		}
+	case form.removing(name, ref):
+		if f, err := kept(); err == nil {
 			f.Discard(form.ctx)
 		}
 		res.err = fail(ErrNoFile, "Choose a file.")
-	case ref == "":
-		res.err = fail(ErrNoFile, "Choose a file.")
 	default:
-		res.f, res.err = form.u.fromRef(form.ctx, ref, form.owner, name)
+		res.f, res.err = kept()
 	}
 	form.files[name] = res
 	return res.f, res.err
+}
+
+// Files returns the files of a sticky field that takes several: those kept
+// before (their references, less the ones the person removed) followed by
+// those posted as bytes now. The error joins what went wrong with each file
+// that is not returned, each message naming its file; with no file at all
+// and nothing wrong it is ErrNoFile.
+func (form *Form) Files(name string) ([]*File, error) {
+	if list, ok := form.lists[name]; ok {
+		return list, form.errs[name]
+	}
+	var (
+		files []*File
+		errs  []error
+		seen  = map[string]bool{}
+	)
+	for _, ref := range form.post[keptName(name)] {
+		if ref == "" || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		f, err := form.u.fromRef(form.ctx, ref, form.owner, name)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case form.removing(name, ref):
+			f.Discard(form.ctx)
+		default:
+			files = append(files, f)
+		}
+	}
+	for _, res := range form.posted[name] {
+		if res.err != nil {
+			errs = append(errs, named(res.err, res.name))
+			continue
+		}
+		files = append(files, res.f)
+	}
+	refs := make([]string, len(files))
+	for i, f := range files {
+		refs[i] = f.Ref
+	}
+	form.setKept(name, refs)
+	err := errors.Join(errs...)
+	if len(files) == 0 && err == nil {
+		err = fail(ErrNoFile, "Choose at least one file.")
+	}
+	form.lists[name], form.errs[name] = files, err
+	return files, err
+}
+
+// setKept records the references a field keeps, in the form and in the
+// request, so a re-render from r.FormValue or r.PostForm keeps them too.
+func (form *Form) setKept(name string, refs []string) {
+	form.post[keptName(name)] = refs
+	if form.r.Form != nil {
+		form.r.Form[keptName(name)] = refs
+	}
+}
+
+// removing reports whether the person asked to drop the kept file ref:
+// a single field's box posts "1", a multiple field's boxes post the refs.
+func (form *Form) removing(name, ref string) bool {
+	for _, v := range form.post[removeName(name)] {
+		if v == "1" || v == ref && ref != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // fromRef finds the kept file a reference points to.

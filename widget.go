@@ -16,6 +16,11 @@ type Field struct {
 	// Kept is the file kept from the previous post, shown with its name and
 	// size and controls to replace or remove it. Nil when there is none.
 	Kept *File
+	// Multiple lets the field take several files, read with Form.Files.
+	Multiple bool
+	// KeptFiles are the files a Multiple field keeps from the previous post,
+	// each in a row with its name, size and a Remove control.
+	KeptFiles []*File
 	// Hint is help text shown with the field (for example the accepted
 	// types and the size limit), tied to the input for screen readers.
 	Hint string
@@ -30,9 +35,25 @@ type Field struct {
 }
 
 var widgetTmpl = template.Must(template.New("widget").Parse(
-	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{if .Required}} data-required{{end}}{{if .Kept}} data-kept{{end}}>` +
-		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{with .Accept}} accept="{{.}}"{{end}}` +
-		`{{if and .Required (not .Kept)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
+	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}` +
+		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}>` +
+		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{if .Multiple}} multiple{{end}}{{with .Accept}} accept="{{.}}"{{end}}` +
+		`{{if and .Required (not .Any)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
+		`{{if .Multiple}}` +
+		`<ul class="sticky-list"{{if not .Any}} hidden{{end}}>{{range .List}}` +
+		`<li class="sticky-item" data-kept><input type="hidden" name="_{{$.Name}}" value="{{.Ref}}">` +
+		`<span class="sticky-name">{{.Name}}</span> <span class="sticky-size">{{.Size}}</span> ` +
+		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{$.Name}}_remove" value="{{.Ref}}"> Remove</label>` +
+		`<button type="button" class="sticky-remove" aria-label="Remove {{.Name}}" hidden>Remove</button></li>` +
+		`{{end}}</ul>` +
+		`<template class="sticky-item-template"><li class="sticky-item"><input type="hidden" name="_{{.Name}}" value="">` +
+		`<span class="sticky-name"></span> <span class="sticky-size"></span> ` +
+		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
+		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
+		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
+		`<button type="button" class="sticky-remove" hidden>Remove</button>` +
+		`<span class="sticky-error" role="alert"></span></li></template>` +
+		`{{else}}` +
 		`<input type="hidden" name="_{{.Name}}" value="{{with .Kept}}{{.Ref}}{{end}}">` +
 		`<div class="sticky-kept"{{if not .Kept}} hidden{{end}}>` +
 		`<span class="sticky-name">{{with .Kept}}{{.Name}}{{end}}</span> ` +
@@ -44,6 +65,7 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
 		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
 		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
+		`{{end}}` +
 		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
 		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
 		`<span class="sticky-error" id="{{.ID}}-error" role="alert">{{.Error}}</span>` +
@@ -61,6 +83,9 @@ func (u *Uploader) Widget(f Field) template.HTML {
 	data := struct {
 		Field
 		Kept *keptView
+		List []keptView
+		Any  bool   // something is kept
+		Tus  string // the resumable endpoint, for big files
 	}{Field: f}
 	if data.ID == "" {
 		data.ID = f.Name
@@ -70,10 +95,19 @@ func (u *Uploader) Widget(f Field) template.HTML {
 	}
 	if data.Endpoint == "" {
 		data.Endpoint = u.path
+		data.Tus = u.path + "tus/"
 	}
+	view := func(k *File) keptView { return keptView{Name: k.Name, Size: SizeString(k.Size), Ref: k.Ref} }
 	if f.Kept != nil {
-		data.Kept = &keptView{Name: f.Kept.Name, Size: SizeString(f.Kept.Size), Ref: f.Kept.Ref}
+		v := view(f.Kept)
+		data.Kept = &v
 	}
+	for _, k := range f.KeptFiles {
+		if k != nil {
+			data.List = append(data.List, view(k))
+		}
+	}
+	data.Any = f.Multiple && len(data.List) > 0 || !f.Multiple && f.Kept != nil
 	var b bytes.Buffer
 	if err := widgetTmpl.Execute(&b, data); err != nil {
 		panic("sticky: widget template: " + err.Error()) // the template is fixed; only a bug gets here
