@@ -32,7 +32,7 @@ var staticFS embed.FS
 type app struct {
 	log     *slog.Logger
 	db      *sql.DB
-	files   *os.Root // permanent files, named by random keys
+	store   *storage // temporary uploads and documents
 	up      *sticky.Uploader
 	maxSize int64
 	pages   map[string]*template.Template
@@ -40,15 +40,20 @@ type app struct {
 	urls    map[string]string     // source name → hashed URL
 }
 
-// newApp prepares the data directory, the database and the uploader.
+// newApp prepares the data directory, the database, the storage and the
+// uploader.
 func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	for _, sub := range []string{"files", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(cfg.Data, sub), 0o700); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
-		}
+	if cfg.DB == "" {
+		cfg.DB = filepath.Join(cfg.Data, defaultDB)
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.DB), 0o700); err != nil {
+		return nil, fmt.Errorf("database directory: %w", err)
+	}
+	if cfg.TempTTL <= 0 {
+		cfg.TempTTL = defaultTempTTL
 	}
 	key := cfg.Secret
 	if key == nil {
@@ -67,22 +72,27 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 
 	a := &app{log: logger, maxSize: cfg.MaxSize}
 	var err error
-	if a.db, err = openDB(ctx, filepath.Join(cfg.Data, "demo.db")); err != nil {
+	if a.db, err = openDB(ctx, cfg.DB); err != nil {
 		return nil, err
 	}
-	if a.files, err = os.OpenRoot(filepath.Join(cfg.Data, "files")); err != nil {
+	if a.store, err = openStorage(ctx, cfg); err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.up, err = sticky.New(sticky.Config{
+	uc := sticky.Config{
 		Path:     "/uploads/",
 		Keys:     [][]byte{key},
 		Identity: a.identity,
 		Accept:   []string{"image/*", "application/pdf", "text/plain"},
 		MaxSize:  cfg.MaxSize,
+		TTL:      cfg.TempTTL,
 		TempDir:  filepath.Join(cfg.Data, "tmp"),
 		Logger:   logger,
-	})
+	}
+	if a.store.temp != nil {
+		uc.Store = a.store.temp
+	}
+	a.up, err = sticky.New(uc)
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("uploader: %w", err)
@@ -98,11 +108,11 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	return a, nil
 }
 
-// Close releases the database and the files directory.
+// Close releases the database and the storage.
 func (a *app) Close() error {
 	var errs []error
-	if a.files != nil {
-		errs = append(errs, a.files.Close())
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
 	}
 	if a.db != nil {
 		errs = append(errs, a.db.Close())

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"mime"
 	"net/http"
 	"strconv"
@@ -32,7 +31,7 @@ type document struct {
 	Size        int64
 	Type        string
 	Created     time.Time
-	key         string // the file's name in the files directory
+	key         string // the file's key in the permanent store
 }
 
 // handleDocuments lists the signed-in user's documents, newest first.
@@ -148,7 +147,7 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 		var kept *sticky.File
 		var se *saveError
 		if errors.As(err, &se) {
-			// The file never reached the files directory, so it may still
+			// The file never reached the permanent store, so it may still
 			// be kept; the uploader's own errors are sentences to show.
 			kept = f
 			if isStickyError(err) {
@@ -165,37 +164,33 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// saveError is a failure to copy the file into the files directory.
+// saveError is a failure to copy the file into the permanent store.
 type saveError struct{ err error }
 
 func (e *saveError) Error() string { return e.err.Error() }
 func (e *saveError) Unwrap() error { return e.err }
 
-// saveDocument inserts the row and saves the file under a random key in one
-// transaction: if the file cannot be saved, no row is left behind.
+// saveDocument saves the file to the permanent store under a new key, then
+// records the document. The temporary upload goes once the file is saved;
+// if the row cannot be written, the saved file is removed again, so no file
+// is left without its row.
 func (a *app) saveDocument(ctx context.Context, u *user, title, description string, f *sticky.File) error {
-	key := sticky.NewKey() // never the client's name
 	name := sticky.CleanName(f.Name)
 	typ := f.Type
 	if typ == "" {
 		typ = "application/octet-stream"
 	}
-	tx, err := a.db.BeginTx(ctx, nil)
+	key, err := a.store.docs.Save(ctx, f, nil) // never the client's name
 	if err != nil {
-		return err
+		return &saveError{err} // nothing under the key, and the file still kept
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `
+	if _, err := a.db.ExecContext(ctx, `
 		INSERT INTO documents (user_id, title, description, file_name, file_key, size, content_type, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, title, description, name, key, f.Size, typ, time.Now().Unix()); err != nil {
-		return err
-	}
-	if err := f.SaveAs(ctx, a.files, key); err != nil {
-		return &saveError{err} // SaveAs leaves nothing under root, and the file kept
-	}
-	if err := tx.Commit(); err != nil {
-		a.files.Remove(key)
+		if derr := a.store.docs.Delete(context.WithoutCancel(ctx), key); derr != nil {
+			a.log.Error("removing the file of an unsaved document", "key", key, "err", derr)
+		}
 		return err
 	}
 	return nil
@@ -265,8 +260,10 @@ func (a *app) handleDownload(w http.ResponseWriter, r *http.Request, u *user) {
 		a.serverError(w, r, err)
 		return
 	}
-	f, err := a.files.Open(d.key)
-	if errors.Is(err, fs.ErrNotExist) {
+	// The file streams from the directory or the bucket; ranges and
+	// conditional requests work on both.
+	f, modified, err := a.store.openDocument(r.Context(), d.key)
+	if errors.Is(err, errNoDocumentFile) {
 		a.log.Error("document file missing", "id", id, "key", d.key)
 		http.NotFound(w, r)
 		return
@@ -276,11 +273,6 @@ func (a *app) handleDownload(w http.ResponseWriter, r *http.Request, u *user) {
 		return
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", d.Type)
 	h.Set("Content-Disposition", contentDisposition(d.FileName))
@@ -288,7 +280,7 @@ func (a *app) handleDownload(w http.ResponseWriter, r *http.Request, u *user) {
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("ETag", `"`+d.key+`"`) // files never change under a key
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	http.ServeContent(w, r, "", modified, f)
 }
 
 // contentDisposition is an attachment header for name. filename= holds an

@@ -3,14 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,12 +20,16 @@ import (
 
 // newTestServer runs the app in a temporary data directory with the users
 // alice/wonderland and bob/builder.
-func newTestServer(t *testing.T) (*app, *httptest.Server) {
+// Options change the configuration before the app starts.
+func newTestServer(t *testing.T, options ...func(*config)) (*app, *httptest.Server) {
 	t.Helper()
 	cfg := config{
 		Data:    t.TempDir(),
 		MaxSize: 1 << 20,
 		Secret:  bytes.Repeat([]byte("s"), 32),
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -55,8 +60,14 @@ func newClient(t *testing.T) *http.Client {
 
 func login(t *testing.T, srv *httptest.Server, name, password string) *http.Client {
 	t.Helper()
+	return loginAt(t, srv.URL, name, password)
+}
+
+// loginAt signs in to the demo at base (http://host:port).
+func loginAt(t *testing.T, base, name, password string) *http.Client {
+	t.Helper()
 	c := newClient(t)
-	resp, err := c.PostForm(srv.URL+"/login", url.Values{"username": {name}, "password": {password}})
+	resp, err := c.PostForm(base+"/login", url.Values{"username": {name}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,14 +299,42 @@ func TestNewDocumentNoJS(t *testing.T) {
 		t.Errorf("download headers: %v", h)
 	}
 
-	// The file is stored under a random key, never the client's name.
-	entries, err := os.ReadDir(filepath.Join(a.files.Name()))
+	// The file is stored under a random key in a folder per month, never
+	// under the client's name, and the temporary upload is gone.
+	files := regularFiles(t, a.store.root.Name())
+	if len(files) != 1 || !storedKey.MatchString(files[0]) || strings.Contains(files[0], "notes") {
+		t.Errorf("files directory: %q", files)
+	}
+	if left := regularFiles(t, filepath.Join(filepath.Dir(a.store.root.Name()), "tmp")); len(left) != 0 {
+		t.Errorf("temporary uploads left after the save: %q", left)
+	}
+}
+
+// storedKey is a key of documentPattern.
+var storedKey = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9a-f]{32}(\.[a-z0-9]+)?$`)
+
+// regularFiles lists the regular files under dir, relative to it, with "/"
+// between folders; none when dir does not exist.
+func regularFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || strings.Contains(entries[0].Name(), "notes") || len(entries[0].Name()) != 32 {
-		t.Errorf("files directory: %v", entries)
-	}
+	return files
 }
 
 // TestNewDocumentBackgroundUpload uploads through the endpoint first, as

@@ -21,17 +21,39 @@
 //	-data dir
 //		directory for the SQLite database, the stored files, the temporary
 //		uploads and the signing key (default ./sticky-demo-data).
+//	-db file
+//		the SQLite database (default demo.db in the -data directory).
+//		Several demos on one machine may share it.
 //	-user name:password
 //		create the user, or reset its password if it exists. Repeat it for
 //		several users. Without it, the first run creates demo / demo.
 //		Users created earlier keep working.
 //	-max-size size
 //		largest file accepted, like 20MiB, 512KiB or 1GiB (default 20MiB).
+//	-s3-bucket name
+//		keep the temporary uploads (under sticky-temp/) and the documents
+//		(under documents/) in this S3 bucket instead of the -data directory.
+//		Credentials and region come from the AWS chain: AWS_ACCESS_KEY_ID,
+//		AWS_SECRET_ACCESS_KEY and AWS_REGION, or ~/.aws.
+//	-s3-endpoint URL
+//		URL of an S3-compatible server (MinIO, versitygw, ...), addressed
+//		path-style; without it, -s3-bucket is on AWS. Needs -s3-bucket.
+//	-temp-ttl duration
+//		how long a chosen file is kept for a form that is not submitted,
+//		and its reference valid (default 24h).
+//	-sweep-every duration
+//		how often abandoned temporary uploads are removed (default 10m;
+//		0 turns the sweeping off).
 //
 // The signing key for upload references comes from the environment variable
 // STICKY_SECRET when it is set (at least 32 bytes). Otherwise a random key is
 // generated on the first run and kept in the data directory, so references
 // stay valid across restarts.
+//
+// Several demos can serve the same documents, with no sticky sessions: give
+// them the same -s3-bucket (and -s3-endpoint), the same STICKY_SECRET and the
+// same -db (SQLite: processes on one machine only). A file uploaded through
+// one can then be submitted through any other.
 package main
 
 import (
@@ -45,10 +67,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode"
@@ -61,6 +85,10 @@ const (
 	defaultAddr    = "127.0.0.1:8080"
 	defaultData    = "sticky-demo-data"
 	defaultMaxSize = 20 << 20
+	defaultDB      = "demo.db" // in the data directory
+
+	defaultTempTTL    = 24 * time.Hour
+	defaultSweepEvery = 10 * time.Minute
 
 	secretEnv     = "STICKY_SECRET"
 	secretFile    = "secret.key"
@@ -71,9 +99,16 @@ const (
 type config struct {
 	Addr    string
 	Data    string
+	DB      string     // the SQLite file; default Data/demo.db
 	Users   []userSpec // from -user; empty means "demo/demo on the first run"
 	MaxSize int64
 	Secret  []byte // from STICKY_SECRET; nil means "use or create the key file"
+
+	S3Bucket   string // "" keeps everything in Data
+	S3Endpoint string // "" is AWS itself
+
+	TempTTL    time.Duration // Config.TTL: how long a chosen file is kept
+	SweepEvery time.Duration // 0: no sweeping
 }
 
 // userSpec is one -user name:password.
@@ -165,6 +200,11 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fset.StringVar(&c.Data, "data", defaultData, "`directory` for the database, files, temporary uploads and signing key")
 	fset.Var(&users, "user", "create the user `name:password` (or reset its password); repeatable; default on first run: demo:demo")
 	fset.StringVar(&maxSize, "max-size", maxSize, "largest accepted file, like 20MiB, 512KiB or 1GiB")
+	fset.StringVar(&c.DB, "db", "", "SQLite database `file`, which demos on one machine may share (default demo.db in the -data directory)")
+	fset.StringVar(&c.S3Bucket, "s3-bucket", "", "keep temporary uploads and documents in this S3 `bucket` (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)")
+	fset.StringVar(&c.S3Endpoint, "s3-endpoint", "", "`URL` of an S3-compatible server (path-style); default: AWS")
+	fset.DurationVar(&c.TempTTL, "temp-ttl", defaultTempTTL, "how long a chosen file is kept for a form not yet submitted")
+	fset.DurationVar(&c.SweepEvery, "sweep-every", defaultSweepEvery, "how often abandoned uploads are removed; 0 for never")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
@@ -188,6 +228,24 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	c.Users = users
 	if c.Data == "" {
 		return config{}, errors.New("-data: the directory name is empty")
+	}
+	if c.DB == "" {
+		c.DB = filepath.Join(c.Data, defaultDB)
+	}
+	if c.S3Endpoint != "" {
+		if c.S3Bucket == "" {
+			return config{}, errors.New("-s3-endpoint needs -s3-bucket: the bucket to use on that server")
+		}
+		u, err := url.Parse(c.S3Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return config{}, fmt.Errorf("-s3-endpoint %q: want a URL like http://127.0.0.1:7070", c.S3Endpoint)
+		}
+	}
+	if c.TempTTL <= 0 {
+		return config{}, fmt.Errorf("-temp-ttl %v: must be more than zero", c.TempTTL)
+	}
+	if c.SweepEvery < 0 {
+		return config{}, fmt.Errorf("-sweep-every %v: must be zero (never) or more", c.SweepEvery)
 	}
 	if s, ok := lookupEnv(getenv, secretEnv); ok {
 		if len(s) < minSecretSize {
@@ -288,6 +346,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+
+	// Abandoned uploads go away in the background until shutdown, and the
+	// bucket, if any, is checked once.
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer func() {
+		stopBackground()
+		background.Wait()
+	}()
+	if cfg.SweepEvery > 0 {
+		background.Go(func() { a.up.SweepEvery(bgCtx, cfg.SweepEvery) })
+	}
+	background.Go(func() { a.store.check(bgCtx, logger) })
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -295,7 +366,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", displayURL(ln.Addr()))
-	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.Data, "max_size", cfg.MaxSize)
+	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.Data, "db", cfg.DB, "storage", a.store.where,
+		"max_size", cfg.MaxSize, "temp_ttl", cfg.TempTTL, "sweep_every", cfg.SweepEvery)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

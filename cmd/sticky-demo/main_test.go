@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,12 +131,54 @@ func TestKeyFileKeptAcrossRuns(t *testing.T) {
 // and stops it the way a SIGINT would.
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
+	d := startRun(t, noEnv, "-addr", "127.0.0.1:0", "-data", dir, "-user", "alice:wonderland", "-user", "bob:builder")
+	if !strings.HasPrefix(d.URL, "http://127.0.0.1:") || strings.HasSuffix(d.URL, ":0") {
+		t.Errorf("url = %q", d.URL)
+	}
+	for _, want := range []string{`created user "alice"`, `created user "bob"`} {
+		if !contains(d.Stdout, want) {
+			t.Errorf("stdout %q lacks %q", d.Stdout, want)
+		}
+	}
+	if contains(d.Stdout, `"demo"`) {
+		t.Errorf("demo created although -user was given: %q", d.Stdout)
+	}
+
+	resp, err := http.Get(d.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /login: %s", resp.Status)
+	}
+
+	if err := d.Stop(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
+
+// running is the command started by startRun.
+type running struct {
+	URL    string        // http://127.0.0.1:PORT
+	Stdout []string      // the lines up to "listening on ..."
+	Stderr *lockedBuffer // the log
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// startRun runs the command with args in the test's process, as main
+// does, and waits for its "listening on" line. It is stopped when the test
+// ends, if Stop was not called before.
+func startRun(t *testing.T, getenv func(string) string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	d := &running{Stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
-	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", dir, "-user", "alice:wonderland", "-user", "bob:builder"}, noEnv, pw, io.Discard)
+		d.done <- run(ctx, args, getenv, pw, d.Stderr)
 		pw.Close()
 	}()
 	lines := make(chan string)
@@ -145,59 +189,59 @@ func TestRun(t *testing.T) {
 		}
 		close(lines)
 	}()
-	var (
-		seen []string
-		url  string
-	)
+	t.Cleanup(func() { d.Stop() })
 	timeout := time.After(10 * time.Second)
-	for url == "" {
+	for d.URL == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("stdout closed; run: %v; saw %q", <-done, seen)
+				t.Fatalf("stdout closed; run: %v; saw %q", d.Stop(), d.Stdout)
 			}
-			seen = append(seen, l)
+			d.Stdout = append(d.Stdout, l)
 			if u, ok := strings.CutPrefix(l, "listening on "); ok {
-				url = u
+				d.URL = u
 			}
 		case <-timeout:
-			t.Fatalf("no listening line; saw %q", seen)
+			t.Fatalf("no listening line; saw %q", d.Stdout)
 		}
 	}
 	go func() {
 		for range lines {
 		}
 	}()
-	if !strings.HasPrefix(url, "http://127.0.0.1:") || strings.HasSuffix(url, ":0") {
-		t.Errorf("url = %q", url)
-	}
-	for _, want := range []string{`created user "alice"`, `created user "bob"`} {
-		if !contains(seen, want) {
-			t.Errorf("stdout %q lacks %q", seen, want)
-		}
-	}
-	if contains(seen, `"demo"`) {
-		t.Errorf("demo created although -user was given: %q", seen)
-	}
+	return d
+}
 
-	resp, err := http.Get(url + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET /login: %s", resp.Status)
-	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: %v", err)
+// Stop cancels the command's context, as SIGINT does, and returns what run
+// returned.
+func (d *running) Stop() error {
+	d.once.Do(func() {
+		d.cancel()
+		select {
+		case d.err = <-d.done:
+		case <-time.After(10 * time.Second):
+			d.err = errors.New("run did not return within 10s of the cancel")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after cancel")
-	}
+	})
+	return d.err
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func contains(lines []string, sub string) bool {

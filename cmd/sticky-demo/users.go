@@ -29,13 +29,11 @@ func (a *app) ensureUsers(ctx context.Context, specs []userSpec) ([]string, erro
 	var report []string
 	if len(specs) == 0 {
 		var n int
-		if err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
-			return nil, err
+		if err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
+			return nil, err // users exist: not the first run
 		}
-		if n > 0 {
-			return nil, nil
-		}
-		if _, err := a.setUser(ctx, defaultUser); err != nil {
+		created, err := a.setUserIf(ctx, defaultUser, true)
+		if err != nil || !created {
 			return nil, err
 		}
 		return []string{fmt.Sprintf("created user %q with password %q", defaultUser.Name, defaultUser.Password)}, nil
@@ -56,25 +54,45 @@ func (a *app) ensureUsers(ctx context.Context, specs []userSpec) ([]string, erro
 
 // setUser creates the user or sets its password; created says which.
 func (a *app) setUser(ctx context.Context, s userSpec) (created bool, err error) {
+	return a.setUserIf(ctx, s, false)
+}
+
+// setUserIf is setUser, or with firstOnly, creates the user only when there
+// are no users at all. It runs in one transaction (the database's write
+// lock is taken at its start), so demos starting at once on a shared
+// database neither both create the user nor fail on each other's insert.
+func (a *app) setUserIf(ctx context.Context, s userSpec, firstOnly bool) (created bool, err error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(s.Password), bcryptCost)
 	if err != nil {
 		return false, fmt.Errorf("user %q: %w", s.Name, err)
 	}
-	res, err := a.db.ExecContext(ctx,
-		`UPDATE users SET password_hash = ? WHERE name = ?`, string(hash), s.Name)
+	tx, err := a.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return false, nil
+	defer tx.Rollback()
+	if firstOnly {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
+			return false, err
+		}
+	} else {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET password_hash = ? WHERE name = ?`, string(hash), s.Name)
+		if err != nil {
+			return false, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return false, tx.Commit()
+		}
 	}
-	_, err = a.db.ExecContext(ctx,
+	_, err = tx.ExecContext(ctx,
 		`INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)`,
 		s.Name, string(hash), time.Now().Unix())
 	if err != nil {
 		return false, fmt.Errorf("creating user %q: %w", s.Name, err)
 	}
-	return true, nil
+	return true, tx.Commit()
 }
 
 // bcryptCost is the cost of new password hashes; tests lower it.

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stickyuploads/sticky"
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/s3blob"
+	"gocloud.dev/gcerrors"
+)
+
+const (
+	// documentPattern makes the documents' keys: a folder per month, a
+	// random name, the extension when it matches the content.
+	documentPattern = "{yyyy}/{mm}/{key}{ext}"
+	// documentPrefix is where the documents go in the bucket, apart from
+	// the temporary uploads (sticky.DefaultS3Prefix).
+	documentPrefix = "documents/"
+
+	// s3DialTimeout bounds connecting to S3, so that an unreachable server
+	// (a dropped packet rather than a refused connection) is reported in
+	// seconds rather than minutes.
+	s3DialTimeout = 5 * time.Second
+	// s3MaxBackoff bounds the wait between the SDK's attempts (3 by
+	// default, AWS_MAX_ATTEMPTS to change; the SDK waits up to 20s): a
+	// person is waiting for the answer, so a server that is down is told
+	// within half a second, while a passing hiccup is still retried.
+	s3MaxBackoff = 250 * time.Millisecond
+)
+
+// storage is where the temporary uploads and the documents go: the data
+// directory, or an S3 bucket for both.
+type storage struct {
+	temp   *sticky.S3Uploads // nil: sticky's disk store in Data/tmp
+	docs   *sticky.Permanent
+	root   *os.Root     // the files directory, when local
+	bucket *blob.Bucket // the bucket, when S3
+	name   string       // the bucket's name
+	where  string       // for the log
+}
+
+// openStorage prepares the storage cfg asks for.
+func openStorage(ctx context.Context, cfg config) (*storage, error) {
+	if cfg.S3Bucket == "" {
+		dir := filepath.Join(cfg.Data, "files")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		return &storage{
+			docs:  &sticky.Permanent{Root: root, Pattern: documentPattern},
+			root:  root,
+			where: cfg.Data,
+		}, nil
+	}
+
+	client, err := newS3Client(ctx, cfg.S3Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	// One client for both stores, so one configuration.
+	temp, err := sticky.S3Store(ctx, sticky.S3Config{Bucket: cfg.S3Bucket, Client: client})
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := s3blob.OpenBucket(ctx, client, cfg.S3Bucket, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", cfg.S3Bucket, err)
+	}
+	where := "s3://" + cfg.S3Bucket
+	if cfg.S3Endpoint != "" {
+		where += " at " + cfg.S3Endpoint
+	}
+	return &storage{
+		temp:   temp,
+		docs:   &sticky.Permanent{Bucket: blob.PrefixedBucket(bucket, documentPrefix), Pattern: documentPattern},
+		bucket: bucket,
+		name:   cfg.S3Bucket,
+		where:  where,
+	}, nil
+}
+
+// check tells the log at once when the bucket cannot be reached, rather
+// than at the first upload. The demo serves all the same: uploads are then
+// answered with 503 until the bucket is back.
+func (s *storage) check(ctx context.Context, log *slog.Logger) {
+	if s.temp == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := s.temp.Client().HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.name)})
+	if err != nil && ctx.Err() == nil {
+		log.Warn("the bucket cannot be reached; uploads will be answered with 503 until it can", "bucket", s.where, "err", err)
+	}
+}
+
+// newS3Client makes an S3 client from the AWS chain (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_REGION, ~/.aws, an IAM role). With an endpoint
+// it addresses the bucket path-style and leaves out the SDK's newer
+// checksums, as S3-compatible servers want (see sticky.S3Config).
+func newS3Client(ctx context.Context, endpoint string) (*s3.Client, error) {
+	httpClient := awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
+		d.Timeout = s3DialTimeout
+	})
+	retryer := func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = s3MaxBackoff })
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(httpClient), awsconfig.WithRetryer(retryer))
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // what S3-compatible servers accept
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.UsePathStyle = true
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		}
+	}), nil
+}
+
+// Close releases the files directory or the bucket.
+func (s *storage) Close() error {
+	var errs []error
+	if s.root != nil {
+		errs = append(errs, s.root.Close())
+	}
+	if s.bucket != nil {
+		errs = append(errs, s.bucket.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// errNoDocumentFile is a document whose file is not in the store.
+var errNoDocumentFile = errors.New("the document's file is missing")
+
+// openDocument opens the file saved under key, for http.ServeContent: a
+// file of the directory, or a reader of the bucket that turns each Seek
+// into a range request (blob.Reader), so ranges stream and memory stays
+// flat.
+func (s *storage) openDocument(ctx context.Context, key string) (io.ReadSeekCloser, time.Time, error) {
+	rc, err := s.docs.Open(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) || gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, time.Time{}, fmt.Errorf("%w: %s", errNoDocumentFile, key)
+	}
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	switch f := rc.(type) {
+	case *os.File:
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, time.Time{}, err
+		}
+		return f, st.ModTime(), nil
+	case *blob.Reader:
+		return f, f.ModTime(), nil
+	}
+	rc.Close()
+	return nil, time.Time{}, fmt.Errorf("cannot seek in %T", rc)
+}

@@ -1,0 +1,473 @@
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stickyuploads/sticky/internal/s3test"
+)
+
+var (
+	demoBinary string // the demo, built once by TestMain
+	buildTime  time.Duration
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	// Without the S3 server nothing here can run: say so before building.
+	if _, err := s3test.Binary(); err != nil {
+		fmt.Fprintln(os.Stderr, "cluster:", err)
+		return 1
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cluster:", err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "sticky-cluster-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cluster:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+
+	demoBinary = filepath.Join(dir, "sticky-demo")
+	// Without -race even under -race: the race detector makes bcrypt, which
+	// every start and sign-in runs, twenty times slower. The demo's own
+	// tests run its code under -race.
+	build := exec.Command("go", "build", "-o", demoBinary, "./cmd/sticky-demo")
+	build.Dir = root
+	start := time.Now()
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "cluster: building the demo (go %s in %s): %v\n%s", strings.Join(build.Args[1:], " "), root, err, out)
+		return 1
+	}
+	buildTime = time.Since(start)
+	return m.Run()
+}
+
+// moduleRoot walks up from the package directory to the one with go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// ---- The cluster ----
+
+// The user every demo is started with, and the key they share.
+const (
+	testUser     = "alice"
+	testPassword = "wonderland"
+	testSecret   = "cluster-test-signing-key-0123456789abcdef"
+)
+
+// cluster is an S3 server with a bucket, and the settings the demos share.
+type cluster struct {
+	s3     *s3test.Server
+	bucket string
+	db     string // the shared SQLite file
+}
+
+// newCluster starts versitygw with a fresh bucket, and points the AWS
+// variables (inherited by the demos) at it.
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	srv := s3test.Start(t)
+	c := &cluster{s3: srv, bucket: srv.NewBucket(t), db: filepath.Join(t.TempDir(), "shared", "demo.db")}
+	srv.SetEnv(t)
+	return c
+}
+
+// demo is one running sticky-demo process.
+type demo struct {
+	Name string // "A", "B"
+	URL  string // http://127.0.0.1:PORT
+	Data string // its own -data directory
+	out  *syncBuffer
+	cmd  *exec.Cmd
+	args []string
+	seen chan string // the URL, once printed
+	gone chan struct{}
+}
+
+// start runs one demo per name, all at once, on the shared bucket, key and
+// database, each with its own -data directory, and returns when they all
+// listen. extra flags go to each. They are stopped when the test ends.
+func (c *cluster) start(t *testing.T, names []string, extra ...string) []*demo {
+	t.Helper()
+	demos := make([]*demo, len(names))
+	for i, name := range names {
+		demos[i] = c.spawn(t, name, extra)
+	}
+	for _, d := range demos {
+		select {
+		case d.URL = <-d.seen:
+		case <-d.gone:
+			t.Fatalf("demo %s exited before it printed \"listening on http://127.0.0.1:PORT\":\n%s", d.Name, d.out)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("demo %s printed no \"listening on\" line within 20s:\n%s", d.Name, d.out)
+		}
+	}
+	return demos
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:[0-9]+)`)
+
+func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
+	t.Helper()
+	d := &demo{
+		Name: name,
+		Data: filepath.Join(t.TempDir(), "data-"+name),
+		out:  &syncBuffer{},
+		seen: make(chan string, 1),
+		gone: make(chan struct{}),
+	}
+	// The S3 store keeps a part in flight in a temporary file: point the
+	// demo's temporary directory into its -data, so that what it leaves
+	// there is seen.
+	tmp := filepath.Join(d.Data, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	d.args = append([]string{
+		"-addr", "127.0.0.1:0",
+		"-data", d.Data,
+		"-db", c.db,
+		"-s3-endpoint", c.s3.Endpoint,
+		"-s3-bucket", c.bucket,
+		"-user", testUser + ":" + testPassword,
+	}, extra...)
+	d.cmd = exec.Command(demoBinary, d.args...)
+	d.cmd.Env = append(os.Environ(), "STICKY_SECRET="+testSecret, "TMPDIR="+tmp)
+	d.cmd.Stderr = d.out
+	stdout, err := d.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dieWithParent(d.cmd)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("starting demo %s: %v", name, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(d.out, line)
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				select {
+				case d.seen <- m[1]:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stdout)
+		d.cmd.Wait()
+		close(d.gone)
+	}()
+	t.Cleanup(func() { d.stop(t) })
+	return d
+}
+
+// stop ends the demo as a service manager would: SIGTERM, then SIGKILL
+// after 5s, which fails the test.
+func (d *demo) stop(t *testing.T) {
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.gone:
+	case <-time.After(5 * time.Second):
+		t.Errorf("demo %s did not stop within 5s of SIGTERM", d.Name)
+		d.cmd.Process.Kill()
+		<-d.gone
+	}
+	if t.Failed() {
+		t.Logf("demo %s (%s):\n%s", d.Name, strings.Join(d.args, " "), d.out)
+	}
+}
+
+// syncBuffer collects a demo's output from two goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// ---- What is left where ----
+
+// wantNoLocalFiles checks that nothing of the uploads is on the demo's
+// disk: its -data directory (tmp/ and files/ included, when they exist at
+// all) holds no file. The database and the key are elsewhere, shared.
+func (d *demo) wantNoLocalFiles(t *testing.T) {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(d.Data, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !e.IsDir() {
+			rel, _ := filepath.Rel(d.Data, p)
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) > 0 {
+		t.Errorf("demo %s keeps files of its own in -data: %q", d.Name, files)
+	}
+}
+
+// documentKey is a document's object: documents/yyyy/mm/key.ext.
+var documentKey = regexp.MustCompile(`^documents/[0-9]{4}/[0-9]{2}/[0-9a-f]{32}(\.[a-z0-9]+)?$`)
+
+// wantBucket checks the bucket's documents (their extensions, in any
+// order) and that no temporary upload is left: no object under the
+// temporary prefix, no multipart upload anywhere.
+func (c *cluster) wantBucket(t *testing.T, exts ...string) {
+	t.Helper()
+	docs := c.s3.Objects(t, c.bucket, "documents/")
+	var got []string
+	for _, k := range docs {
+		if !documentKey.MatchString(k) {
+			t.Errorf("unexpected document key %q", k)
+		}
+		got = append(got, filepath.Ext(k))
+	}
+	if !sameSet(got, exts) {
+		t.Errorf("documents in the bucket: %q, want %d with extensions %q", docs, len(exts), exts)
+	}
+	all := c.s3.Objects(t, c.bucket, "")
+	if len(all) != len(docs) {
+		t.Errorf("the bucket holds more than the documents (temporary uploads?): %q", all)
+	}
+	if mp := c.s3.MultipartUploads(t, c.bucket, ""); len(mp) > 0 {
+		t.Errorf("multipart uploads left in the bucket: %q", mp)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	count := map[string]int{}
+	for _, s := range a {
+		count[s]++
+	}
+	for _, s := range b {
+		count[s]--
+	}
+	for _, n := range count {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- HTTP, as a browser would ----
+
+// browser is a client with a cookie jar. Cookies do not depend on the
+// port, so, as behind a load balancer, the session cookie set by one demo
+// is sent to all of them.
+func newBrowser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func (d *demo) login(t *testing.T, c *http.Client) {
+	t.Helper()
+	resp, body := d.post(t, c, "/login", map[string]string{"username": testUser, "password": testPassword}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("sign-in on %s: %s to %q\n%s", d.Name, resp.Status, resp.Header.Get("Location"), body)
+	}
+}
+
+// formFile is a file part of a form.
+type formFile struct {
+	field, name string
+	content     []byte
+}
+
+// post sends a multipart form to the demo, from the demo's own origin.
+func (d *demo) post(t *testing.T, c *http.Client, path string, values map[string]string, files []formFile) (*http.Response, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range values {
+		mw.WriteField(k, v)
+	}
+	for _, f := range files {
+		w, err := mw.CreateFormFile(f.field, f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(f.content)
+	}
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, d.URL+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", d.URL)
+	return do(t, c, req)
+}
+
+func (d *demo) get(t *testing.T, c *http.Client, path string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, d.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return do(t, c, req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
+	}
+	return resp, string(b)
+}
+
+// upload sends content to the demo's upload endpoint for the field "file",
+// as the client script does, and returns the reference.
+func (d *demo) upload(t *testing.T, c *http.Client, name string, content []byte) string {
+	t.Helper()
+	resp, body := d.post(t, c, "/uploads/", map[string]string{"field": "file"}, []formFile{{"upload", name, content}})
+	var reply struct {
+		IsValid bool   `json:"is_valid"`
+		Size    int64  `json:"size"`
+		Stored  string `json:"stored"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &reply) != nil || !reply.IsValid || reply.Stored == "" || reply.Size != int64(len(content)) {
+		t.Fatalf("upload of %s to %s: %s %s", name, d.Name, resp.Status, body)
+	}
+	return reply.Stored
+}
+
+var (
+	downloadLink = regexp.MustCompile(`href="(/documents/[0-9]+/file)"`)
+	hiddenRef    = regexp.MustCompile(`name="_file" value="([^"]*)"`)
+)
+
+// documentLink returns the download link of the document titled title on
+// the demo's list.
+func (d *demo) documentLink(t *testing.T, c *http.Client, title string) string {
+	t.Helper()
+	resp, body := d.get(t, c, "/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / on %s: %s", d.Name, resp.Status)
+	}
+	// Each document is an <li> with its title and then its link.
+	i := strings.Index(body, ">"+title+"<")
+	if i < 0 {
+		t.Fatalf("the list on %s does not show %q", d.Name, title)
+	}
+	m := downloadLink.FindStringSubmatch(body[i:])
+	if m == nil {
+		t.Fatalf("no download link after %q on %s", title, d.Name)
+	}
+	return m[1]
+}
+
+// wantDownload downloads path from the demo and compares it with content.
+func (d *demo) wantDownload(t *testing.T, c *http.Client, path string, content []byte) {
+	t.Helper()
+	resp, body := d.get(t, c, path)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s on %s: %s", path, d.Name, resp.Status)
+	}
+	got, want := sha256.Sum256([]byte(body)), sha256.Sum256(content)
+	if got != want {
+		t.Fatalf("GET %s on %s: %d bytes, SHA-256 %s; want %d bytes, SHA-256 %s",
+			path, d.Name, len(body), hex.EncodeToString(got[:]), len(content), hex.EncodeToString(want[:]))
+	}
+}
+
+// pdf returns a PDF-looking file of n bytes: a PDF header, then random bytes.
+func pdf(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	copy(b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	copy(b[n-6:], "%%EOF\n")
+	return b
+}
+
+// wantChooseAgain checks that the form page came back (422) asking the
+// person to choose the file again, and keeps no file.
+func wantChooseAgain(t *testing.T, resp *http.Response, body string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Please choose it again.") {
+		t.Fatalf("want 422 and \"Please choose it again.\", got %s:\n%s", resp.Status, body)
+	}
+	if m := hiddenRef.FindStringSubmatch(body); m == nil || m[1] != "" {
+		t.Errorf("the form still offers a kept file: %v", m)
+	}
+}

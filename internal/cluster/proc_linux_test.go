@@ -1,0 +1,12 @@
+package cluster
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// dieWithParent makes a demo stop when the test process dies without
+// cleaning up (a panic, a timeout).
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
