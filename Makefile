@@ -3,12 +3,12 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw lint node unit e2e fuzz demo
+.PHONY: test deps chromium versitygw nginx lint node unit e2e fuzz demo
 
 test: deps lint node unit e2e fuzz
 	@echo "make test: all passed"
 
-deps: chromium versitygw
+deps: chromium versitygw nginx
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -23,6 +23,13 @@ versitygw:
 		echo "make test: installing versitygw (a real S3 server for the tests)"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; \
 	} || { echo "make test: FAILED to install versitygw (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0); the S3 tests need it" >&2; exit 1; }
+
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		echo "make test: installing nginx with apt-get"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null; \
+	} || { echo "make test: FAILED to install nginx (apt-get install nginx); the private-files tests run behind it" >&2; exit 1; }
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { echo "make test: nginx is still missing" >&2; exit 1; }
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
