@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/private"
 )
 
 //go:embed templates/*.html
@@ -34,6 +35,7 @@ type app struct {
 	db      *sql.DB
 	store   *storage // temporary uploads and documents
 	up      *sticky.Uploader
+	files   *private.Handler // serves each document's file to its owner only
 	maxSize int64
 	pages   map[string]*template.Template
 	static  map[string]staticFile // by hashed name
@@ -96,6 +98,18 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("uploader: %w", err)
+	}
+	a.files = &private.Handler{
+		Root:   a.store.root,
+		Bucket: a.store.docs.Bucket,
+		// Download under the name the owner uploaded, not the storage key.
+		Name: func(f *private.File) string { return f.Parent.(*document).FileName },
+		Authorize: func(r *http.Request, f *private.File) bool {
+			u := a.currentUser(r)
+			return u != nil && u.ID == f.Parent.(*document).userID
+		},
+		HideDenied: true, // someone else's document looks like no document
+		Log:        logger,
 	}
 	if err := a.loadStatic(); err != nil {
 		a.Close()

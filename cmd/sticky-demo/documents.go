@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,6 +31,7 @@ type document struct {
 	Type        string
 	Created     time.Time
 	key         string // the file's key in the permanent store
+	userID      int64  // the owner
 }
 
 // handleDocuments lists the signed-in user's documents, newest first.
@@ -248,10 +248,12 @@ func (a *app) handleDownload(w http.ResponseWriter, r *http.Request, u *user) {
 		http.NotFound(w, r)
 		return
 	}
+	// Look the document up by id alone: whether this user may have it is
+	// the private handler's question, asked on every request.
 	var d document
 	err = a.db.QueryRowContext(r.Context(), `
-		SELECT file_name, file_key, content_type FROM documents WHERE id = ? AND user_id = ?`,
-		id, u.ID).Scan(&d.FileName, &d.key, &d.Type)
+		SELECT user_id, file_name, file_key FROM documents WHERE id = ?`,
+		id).Scan(&d.userID, &d.FileName, &d.key)
 	if errors.Is(err, sql.ErrNoRows) {
 		http.NotFound(w, r)
 		return
@@ -260,54 +262,5 @@ func (a *app) handleDownload(w http.ResponseWriter, r *http.Request, u *user) {
 		a.serverError(w, r, err)
 		return
 	}
-	// The file streams from the directory or the bucket; ranges and
-	// conditional requests work on both.
-	f, modified, err := a.store.openDocument(r.Context(), d.key)
-	if errors.Is(err, errNoDocumentFile) {
-		a.log.Error("document file missing", "id", id, "key", d.key)
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", d.Type)
-	h.Set("Content-Disposition", contentDisposition(d.FileName))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("ETag", `"`+d.key+`"`) // files never change under a key
-	http.ServeContent(w, r, "", modified, f)
-}
-
-// contentDisposition is an attachment header for name. filename= holds an
-// ASCII version of it (other characters, quotes, backslashes and percent
-// signs become '_'); a non-ASCII name is also given exactly in filename*=.
-func contentDisposition(name string) string {
-	name = sticky.CleanName(name)
-	ascii := asciiFileName(name)
-	v := mime.FormatMediaType("attachment", map[string]string{"filename": ascii})
-	if v == "" {
-		return "attachment"
-	}
-	if ascii != name {
-		// FormatMediaType writes non-ASCII values as filename*=utf-8''...
-		if ext := mime.FormatMediaType("attachment", map[string]string{"filename": name}); strings.HasPrefix(ext, "attachment; filename*=") {
-			v += "; " + strings.TrimPrefix(ext, "attachment; ")
-		}
-	}
-	return v
-}
-
-// asciiFileName replaces what is not printable ASCII, and quotes, with '_'.
-func asciiFileName(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			return '_'
-		}
-		return r
-	}, name)
+	a.files.Serve(w, r, d.key, &d)
 }

@@ -295,7 +295,7 @@ func TestNewDocumentNoJS(t *testing.T) {
 	}
 	h := resp.Header
 	if h.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") ||
-		h.Get("Content-Disposition") != "attachment; filename=notes.txt" {
+		h.Get("Content-Disposition") != `attachment; filename="notes.txt"` {
 		t.Errorf("download headers: %v", h)
 	}
 
@@ -368,7 +368,7 @@ func TestNewDocumentBackgroundUpload(t *testing.T) {
 		t.Fatalf("download: %s %q", resp.Status, resp.Header.Get("Content-Type"))
 	}
 	cd := resp.Header.Get("Content-Disposition")
-	if !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, "filename*=utf-8''r%C3%A9sum%C3%A9.pdf") {
+	if !strings.HasPrefix(cd, "attachment;") || !strings.Contains(strings.ToLower(cd), "filename*=utf-8''r%c3%a9sum%c3%a9.pdf") {
 		t.Errorf("Content-Disposition = %q", cd)
 	}
 
@@ -472,21 +472,6 @@ func TestStaticAssets(t *testing.T) {
 	_, body = get(t, c, srv.URL+"/login")
 	if !strings.Contains(body, css) || !strings.Contains(body, "/uploads/sticky.") {
 		t.Errorf("login page does not link the stylesheets:\n%s", body)
-	}
-}
-
-func TestContentDisposition(t *testing.T) {
-	for name, want := range map[string]string{
-		"report.pdf":     `attachment; filename=report.pdf`,
-		"my report.pdf":  `attachment; filename="my report.pdf"`,
-		`a"b.txt`:        `attachment; filename=a_b.txt`,
-		"../../etc/pass": `attachment; filename=pass`,
-		"naïve.txt":      `attachment; filename=na_ve.txt; filename*=utf-8''na%C3%AFve.txt`,
-		"":               `attachment; filename=file`,
-	} {
-		if got := contentDisposition(name); got != want {
-			t.Errorf("contentDisposition(%q) = %q, want %q", name, got, want)
-		}
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -20,7 +18,6 @@ import (
 	"github.com/stickyuploads/sticky"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
-	"gocloud.dev/gcerrors"
 )
 
 const (
@@ -150,34 +147,4 @@ func (s *storage) Close() error {
 		errs = append(errs, s.bucket.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// errNoDocumentFile is a document whose file is not in the store.
-var errNoDocumentFile = errors.New("the document's file is missing")
-
-// openDocument opens the file saved under key, for http.ServeContent: a
-// file of the directory, or a reader of the bucket that turns each Seek
-// into a range request (blob.Reader), so ranges stream and memory stays
-// flat.
-func (s *storage) openDocument(ctx context.Context, key string) (io.ReadSeekCloser, time.Time, error) {
-	rc, err := s.docs.Open(ctx, key)
-	if errors.Is(err, fs.ErrNotExist) || gcerrors.Code(err) == gcerrors.NotFound {
-		return nil, time.Time{}, fmt.Errorf("%w: %s", errNoDocumentFile, key)
-	}
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	switch f := rc.(type) {
-	case *os.File:
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, time.Time{}, err
-		}
-		return f, st.ModTime(), nil
-	case *blob.Reader:
-		return f, f.ModTime(), nil
-	}
-	rc.Close()
-	return nil, time.Time{}, fmt.Errorf("cannot seek in %T", rc)
 }
