@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw nginx lint node unit e2e fuzz demo
+.PHONY: test deps chromium versitygw nginx lint node unit e2e fuzz demo bench
 
 test: deps lint node unit e2e fuzz
 	@echo "make test: all passed"
@@ -56,3 +56,11 @@ fuzz:
 
 demo:
 	$(GO) run ./cmd/sticky-demo
+
+# make bench: sticky against its baselines; rewrites docs/benchmarks.md and
+# docs/images/bench-*.svg. Run it on a quiet machine. The first run also builds
+# tusd v2.10.0 from the module proxy (cached in ~/.cache/sticky-bench).
+# Flags: make bench BENCHFLAGS='-runs 5 -only oneshot'
+BENCHFLAGS ?=
+bench: nginx
+	$(GO) run ./bench $(BENCHFLAGS)

@@ -22,6 +22,7 @@ var (
 	ErrGone             = errors.New("sticky: upload no longer available")
 	ErrStoreUnavailable = errors.New("sticky: store unavailable")
 	ErrStoreFull        = errors.New("sticky: store full")
+	ErrRateLimited      = errors.New("sticky: too many uploads")
 )
 
 // userError pairs a sentinel with the sentence shown to the person.
@@ -58,8 +59,13 @@ func failWith(kind error, msg string, cause error) error {
 }
 
 // Status returns the HTTP status code that answers err: 413 for ErrTooLarge,
-// 415 for ErrType, 403 for ErrNotAllowed, and so on. Unknown errors are 500.
+// 415 for ErrType, 403 for ErrNotAllowed, the status given to Refuse, and
+// so on. Unknown errors are 500.
 func Status(err error) int {
+	var rf *refused // Refuse chose the status
+	if errors.As(err, &rf) {
+		return rf.status
+	}
 	switch {
 	case err == nil:
 		return http.StatusOK
@@ -69,6 +75,8 @@ func Status(err error) int {
 		return http.StatusUnsupportedMediaType
 	case errors.Is(err, ErrNotAllowed), errors.Is(err, ErrNotOwner):
 		return http.StatusForbidden
+	case errors.Is(err, ErrRateLimited):
+		return http.StatusTooManyRequests
 	case errors.Is(err, ErrStoreUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrStoreFull):

@@ -26,8 +26,9 @@ type File struct {
 	// Ref is the signed reference that keeps the file across a re-render.
 	Ref string
 
-	u  *Uploader
-	id string
+	u    *Uploader
+	id   string
+	made *made // what processors made of it; see process.go
 }
 
 // Open returns a reader of the file's bytes. The caller closes it.
@@ -113,24 +114,31 @@ func (f *File) copyTo(ctx context.Context, w io.Writer) error {
 // discardAfterSave removes the temporary upload; the save has succeeded, so
 // a failure here only leaves work for the expiry sweep.
 func (f *File) discardAfterSave(ctx context.Context) {
+	if f.made != nil && f.made.child {
+		return // a derived file goes with the file it was derived from
+	}
 	if err := f.Discard(ctx); err != nil {
 		f.u.log.Warn("sticky: discarding a saved upload", "err", err)
 	}
 }
 
-// Discard removes the file from the temporary store. Its reference stops
-// working. Discarding a file that is already gone is not an error.
+// Discard removes the file from the temporary store, with the files
+// derived from it. Its reference stops working. Discarding a file that is
+// already gone is not an error.
 func (f *File) Discard(ctx context.Context) error {
 	ctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	up, err := f.u.store.GetUpload(ctx, f.id)
 	if errors.Is(err, handler.ErrNotFound) {
-		return nil
+		return f.discardMade(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("sticky: discard: %w", err)
 	}
 	if err := f.u.term.AsTerminatableUpload(up).Terminate(ctx); err != nil {
+		return fmt.Errorf("sticky: discard: %w", err)
+	}
+	if err := f.discardMade(ctx); err != nil {
 		return fmt.Errorf("sticky: discard: %w", err)
 	}
 	return nil

@@ -128,7 +128,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 		case form.owner == "":
 			form.posted[name] = append(form.posted[name], result{err: fail(ErrNotAllowed, "Please sign in to upload files."), name: p.FileName()})
 		default:
-			f, err := u.receive(form.ctx, u.rules(name), p.FileName(), p)
+			f, err := u.receive(form.r, Incoming{Field: name, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}, p)
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) || errors.Is(err, ErrMalformed) {
 				return err // the post itself is broken
@@ -305,7 +305,7 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 	return &File{
 		Name: CleanName(info.MetaData["filename"]),
 		Size: info.Size,
-		Type: info.MetaData["filetype"],
+		Type: u.storedType(ctx, up, info),
 		Ref:  ref,
 		u:    u,
 		id:   c.ID,

@@ -86,3 +86,24 @@ func TestFormFileKeepsOneOfSeveral(t *testing.T) {
 	}
 	assertUploads(t, dir, 1)
 }
+
+func TestUploadList(t *testing.T) {
+	up, _ := newTestUploader(t, Config{Fields: map[string]Rules{"gallery": {Accept: []string{"image/*"}}}})
+	w := string(up.UploadList(UploadList{Field: "gallery", Label: `Add <pictures>`, Hint: "Images only.", Post: true}))
+	checkMarkup(t, w)
+	for _, want := range []string{
+		`data-sticky-uploader data-endpoint="/uploads/" data-tus="/uploads/tus/" data-field="gallery"`,
+		`<label for="gallery">Add &lt;pictures&gt;</label>`,
+		`<input type="file" id="gallery" multiple accept="image/*" aria-describedby="gallery-hint gallery-status">`,
+		`<input type="hidden" name="_gallery" value="">`,
+		`<template class="sticky-item-template">`,
+	} {
+		if !strings.Contains(w, want) {
+			t.Errorf("upload list lacks %q:\n%s", want, w)
+		}
+	}
+	w = string(up.UploadList(UploadList{Field: "x", Endpoint: "/mine"}))
+	if strings.Contains(w, "data-tus") || strings.Contains(w, `type="hidden"`) || strings.Contains(w, "<label") {
+		t.Errorf("custom endpoint list:\n%s", w)
+	}
+}

@@ -63,6 +63,8 @@ type Permanent struct {
 // whole in memory. Once they are all written, the temporary upload is
 // discarded and f's reference stops working; after a failure nothing is
 // left under the key and f stays kept, so the form can be shown again.
+// The files processors derived from f (File.Derived) are saved with it,
+// each under DerivedKey(key, its name).
 //
 // values fills the pattern's own placeholders, such as {owner}.
 func (p *Permanent) Save(ctx context.Context, f *File, values map[string]string) (key string, err error) {
@@ -70,20 +72,34 @@ func (p *Permanent) Save(ctx context.Context, f *File, values map[string]string)
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case p.Root != nil && p.Bucket != nil:
-		return "", errors.New("sticky: set Permanent.Root or Permanent.Bucket, not both")
-	case p.Root != nil:
-		err = f.SaveAs(ctx, p.Root, key)
-	case p.Bucket != nil:
-		err = f.saveToBucket(ctx, p.Bucket, key)
-	default:
-		return "", errors.New("sticky: Permanent needs a Root or a Bucket")
+	if err := p.write(ctx, nil, ""); err != nil {
+		return "", err
 	}
+	derived, err := p.saveDerived(ctx, f, key)
 	if err != nil {
 		return "", err
 	}
+	if err := p.write(ctx, f, key); err != nil {
+		p.remove(ctx, derived)
+		return "", err
+	}
 	return key, nil
+}
+
+// write saves f alone under key; with no f, it only checks that p has one
+// place to save to.
+func (p *Permanent) write(ctx context.Context, f *File, key string) error {
+	switch {
+	case p.Root != nil && p.Bucket != nil:
+		return errors.New("sticky: set Permanent.Root or Permanent.Bucket, not both")
+	case f == nil && (p.Root != nil || p.Bucket != nil):
+		return nil
+	case p.Root != nil:
+		return f.SaveAs(ctx, p.Root, key)
+	case p.Bucket != nil:
+		return f.saveToBucket(ctx, p.Bucket, key)
+	}
+	return errors.New("sticky: Permanent needs a Root or a Bucket")
 }
 
 // saveToBucket streams f to key in b, then discards the temporary upload.

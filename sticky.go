@@ -109,6 +109,28 @@ type Config struct {
 	// Logger receives store failures and other conditions worth a look.
 	// Default: slog.Default().
 	Logger *slog.Logger
+
+	// Before, when set, is asked before each file is received, on every
+	// way in (the endpoint, ReadForm, resumable uploads), and may refuse
+	// it by returning an error: Refuse(status, message) for a status and a
+	// sentence of the application's choosing, as a quota would; any other
+	// error refuses with 403 and general words, and is logged.
+	Before func(r *http.Request, in Incoming) error
+
+	// Rename, when set, chooses the display name of each file received,
+	// from Incoming.Name (the client's name, cleaned); the result is
+	// cleaned again with CleanName. Stored files are always named by
+	// sticky's own unique ids, so the default keeps the client's name.
+	Rename func(r *http.Request, in Incoming) string
+
+	// Processors run, in order, on each file once all its bytes are in the
+	// temporary store, before the upload is answered: see Processor.
+	Processors []Processor
+
+	// Locker keeps apart the requests to one resumable upload. Default:
+	// tusd's memorylocker, right for one server process; several servers
+	// sharing a store need a locker they share (see docs/resumable.md).
+	Locker handler.Locker
 }
 
 // Rules limit the files one field accepts. A zero member means the
@@ -136,6 +158,11 @@ type Uploader struct {
 	sign     signer
 	log      *slog.Logger
 	mux      http.Handler
+
+	before     func(*http.Request, Incoming) error
+	rename     func(*http.Request, Incoming) string
+	processors []Processor
+	tus        http.Handler // the resumable endpoint, see resumable.go
 }
 
 //go:embed client/sticky.js
@@ -189,6 +216,10 @@ func New(c Config) (*Uploader, error) {
 		store:    c.Store,
 		log:      c.Logger,
 		sign:     signer{keys: c.Keys, now: time.Now},
+
+		before:     c.Before,
+		rename:     c.Rename,
+		processors: c.Processors,
 	}
 	if u.path == "" {
 		u.path = DefaultPath
@@ -242,6 +273,11 @@ func New(c Config) (*Uploader, error) {
 	if u.deferLen, ok = u.store.(handler.LengthDeferrerDataStore); !ok {
 		return nil, errors.New("sticky: Config.Store must implement tusd's LengthDeferrerDataStore")
 	}
+	tus, err := u.resumable(c.Locker)
+	if err != nil {
+		return nil, err
+	}
+	u.tus = tus
 
 	cop := http.NewCrossOriginProtection()
 	for _, o := range c.TrustedOrigins {
@@ -279,7 +315,8 @@ func (u *Uploader) rules(field string) Rules {
 	return u.def
 }
 
-// ServeHTTP answers the upload endpoint (POST at the mount path) and the
+// ServeHTTP answers the upload endpoint (POST at the mount path), the
+// resumable endpoint (tus 1.0, at tus/ below it; see TusURL) and the
 // client assets below it. Mount the Uploader at its Path without stripping
 // the prefix: mux.Handle("/uploads/", up).
 func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.mux.ServeHTTP(w, r) }
@@ -296,6 +333,10 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		u.serveUpload(w, r)
+	case strings.HasPrefix(rest, tusPrefix):
+		u.serveTus(w, r, rest[len(tusPrefix):])
+	case rest == "fine" || strings.HasPrefix(rest, "fine/"):
+		u.serveFine(w, r, strings.TrimLeft(rest[len("fine"):], "/"))
 	default:
 		a, found := assets[rest]
 		if !found {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,7 +40,8 @@ func sweepUploader(t *testing.T, store handler.DataStore, ttl time.Duration) *Up
 // sweepKeep stores data as the upload endpoint does and returns the file.
 func sweepKeep(t *testing.T, u *Uploader, name, data string) *File {
 	t.Helper()
-	f, err := u.receive(t.Context(), u.def, name, strings.NewReader(data))
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, u.path, nil)
+	f, err := u.receive(r, Incoming{Field: "doc", Name: name, Size: -1}, strings.NewReader(data))
 	if err != nil {
 		t.Fatalf("storing %s: %v", name, err)
 	}

@@ -36,6 +36,8 @@ type reply struct {
 	Type     string              `json:"type,omitempty"`
 	Stored   string              `json:"stored,omitempty"`
 	Errors   map[string][]string `json:"errors,omitempty"`
+	// Extra are the processors' members (see Processor and MarshalJSON).
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 func errorReply(err error) reply {
@@ -52,15 +54,21 @@ func writeJSON(w http.ResponseWriter, status int, v reply) {
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	status := Status(err)
+	status, rep := answer(err)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
+	writeJSON(w, status, rep)
+}
+
+// answer returns the status and the reply that tell a client about err.
+func answer(err error) (int, reply) {
+	status := Status(err)
 	var ue *userError
 	if !errors.As(err, &ue) {
 		err = fail(err, "Something went wrong with the upload. Please try again.")
 	}
-	writeJSON(w, status, errorReply(err))
+	return status, errorReply(err)
 }
 
 // serveUpload is the one-shot endpoint: one file in the part "upload", the
@@ -84,7 +92,7 @@ func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Ref = u.sign.sign(f.id, owner, scopeOf(u.path, field), u.ttl)
-	writeJSON(w, http.StatusOK, reply{Valid: true, Filename: f.Name, Size: f.Size, Type: f.Type, Stored: f.Ref})
+	writeJSON(w, http.StatusOK, replyOf(f))
 }
 
 // readUpload reads the parts of an upload request. On error it still
@@ -120,7 +128,8 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 			if field == "" && len(u.fields) > 0 {
 				return nil, "", fail(ErrMalformed, "The upload must name its field before the file.")
 			}
-			if f, err = u.receive(r.Context(), u.rules(field), p.FileName(), p); err != nil {
+			in := Incoming{Field: field, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}
+			if f, err = u.receive(r, in, p); err != nil {
 				return nil, "", err
 			}
 		}
@@ -134,11 +143,16 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 
 func fieldName(p io.Reader) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(p, maxFieldName+1))
-	bad := len(b) == 0 || len(b) > maxFieldName || strings.IndexFunc(string(b), unicode.IsControl) >= 0
-	if err != nil || bad {
+	if err != nil || !validField(string(b)) {
 		return "", fail(ErrMalformed, "The upload named its field wrongly.")
 	}
 	return string(b), nil
+}
+
+// validField reports whether name can be a field's name: not empty, not
+// too long, no control characters.
+func validField(name string) bool {
+	return name != "" && len(name) <= maxFieldName && strings.IndexFunc(name, unicode.IsControl) < 0
 }
 
 // sourceReader remembers the error of the client's side of a copy, to tell
@@ -156,11 +170,18 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// receive streams one file from src into the temporary store, checking its
-// type on the first bytes and its size while it streams, against rules.
-// Whatever fails, nothing is left in the store.
-func (u *Uploader) receive(ctx context.Context, rules Rules, name string, src io.Reader) (*File, error) {
-	name = CleanName(name)
+// receive streams one file from src into the temporary store: it puts
+// the file to the application (Config.Before, Config.Rename), checks its
+// type on the first bytes and its size while it streams, against the
+// field's rules, then runs the processors. Whatever fails, nothing is left
+// in the store.
+func (u *Uploader) receive(r *http.Request, in Incoming, src io.Reader) (*File, error) {
+	ctx := r.Context()
+	rules := u.rules(in.Field)
+	in, err := u.admit(r, in)
+	if err != nil {
+		return nil, err
+	}
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(src, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
@@ -170,30 +191,45 @@ func (u *Uploader) receive(ctx context.Context, rules Rules, name string, src io
 	if n == 0 {
 		return nil, fail(ErrEmpty, "The file is empty.")
 	}
-	typ, ok := accepted(rules.Accept, name, head)
+	typ, ok := accepted(rules.Accept, in.Name, head)
 	if !ok {
 		return nil, typeError(rules.Accept)
 	}
-	up, err := u.store.NewUpload(ctx, handler.FileInfo{
-		SizeIsDeferred: true,
-		MetaData: handler.MetaData{
-			"filename": name,
-			"filetype": typ,
-			"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
-		},
-	})
+	id, size, err := u.put(ctx, handler.FileInfo{MetaData: handler.MetaData{
+		"filename": in.Name,
+		"filetype": typ,
+		"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
+	}}, io.MultiReader(bytes.NewReader(head), src), rules.MaxSize)
 	if err != nil {
-		return nil, u.storeFailure(err)
+		return nil, err
 	}
-	body := &sourceReader{r: io.MultiReader(bytes.NewReader(head), src)}
-	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, rules.MaxSize+1))
+	f := &File{Name: in.Name, Size: size, Type: typ, u: u, id: id}
+	if err := u.process(ctx, f, false); err != nil {
+		f.Discard(ctx)
+		return nil, err
+	}
+	return f, nil
+}
+
+// put streams src into a new upload of the temporary store, with the id
+// (if any) and metadata of info, refusing more than limit bytes, and
+// returns the upload's id and size. Whatever fails, nothing is left in the
+// store.
+func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader, limit int64) (string, int64, error) {
+	info.SizeIsDeferred = true
+	up, err := u.store.NewUpload(ctx, info)
+	if err != nil {
+		return "", 0, u.storeFailure(err)
+	}
+	body := &sourceReader{r: src}
+	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, limit+1))
 	switch {
 	case body.err != nil:
-		err = readFailure(body.err, rules.MaxSize)
+		err = readFailure(body.err, limit)
 	case err != nil:
 		err = u.storeFailure(err)
-	case size > rules.MaxSize:
-		err = tooLarge(rules.MaxSize)
+	case size > limit:
+		err = tooLarge(limit)
 	default:
 		if err = u.deferLen.AsLengthDeclarableUpload(up).DeclareLength(ctx, size); err == nil {
 			err = up.FinishUpload(ctx)
@@ -202,7 +238,6 @@ func (u *Uploader) receive(ctx context.Context, rules Rules, name string, src io
 			err = u.storeFailure(err)
 		}
 	}
-	var info handler.FileInfo
 	if err == nil {
 		if info, err = up.GetInfo(ctx); err != nil {
 			err = u.storeFailure(err)
@@ -210,9 +245,9 @@ func (u *Uploader) receive(ctx context.Context, rules Rules, name string, src io
 	}
 	if err != nil {
 		u.terminate(ctx, up)
-		return nil, err
+		return "", 0, err
 	}
-	return &File{Name: name, Size: size, Type: typ, u: u, id: info.ID}, nil
+	return info.ID, size, nil
 }
 
 func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {

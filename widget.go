@@ -114,3 +114,68 @@ func (u *Uploader) Widget(f Field) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// UploadList describes a standalone multi-file uploader for
+// Uploader.UploadList: a page's list of uploads, outside any form, such as a
+// gallery. The client script uploads each chosen, dropped or pasted file and
+// reports it with DOM events (sticky:success per file, sticky:complete for
+// the list); the page decides what to do with each server reply.
+type UploadList struct {
+	// Field names the rules that apply and the scope of the references.
+	Field string
+	// ID is the file input's id. Default: Field.
+	ID string
+	// Label is the text of a <label> for the input; empty renders none.
+	Label string
+	// Hint is help text tied to the input for screen readers.
+	Hint string
+	// Accept is the input's accept attribute. Default: the field's Rules.
+	Accept string
+	// Endpoint is the URL to upload to. Default: Config.Path, with big files
+	// going through the resumable endpoint beside it.
+	Endpoint string
+	// Post gives each row a hidden "_" + Field input, so a form around the
+	// list posts the references of its files.
+	Post bool
+}
+
+var uploadListTmpl = template.Must(template.New("uploadlist").Parse(
+	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}} data-field="{{.Field}}">` +
+		`{{with .Label}}<label for="{{$.ID}}">{{.}}</label>{{end}}` +
+		`<input type="file" id="{{.ID}}" multiple{{with .Accept}} accept="{{.}}"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status">` +
+		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
+		`<ul class="sticky-list" hidden></ul>` +
+		`<template class="sticky-item-template"><li class="sticky-item">` +
+		`{{if .Post}}<input type="hidden" name="_{{.Field}}" value="">{{end}}` +
+		`<span class="sticky-name"></span> <span class="sticky-size"></span> ` +
+		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
+		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
+		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
+		`<button type="button" class="sticky-remove" hidden>Remove</button>` +
+		`<span class="sticky-error" role="alert"></span></li></template>` +
+		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
+		`</div>`))
+
+// UploadList renders a standalone multi-file uploader (see UploadList).
+// Without the client script it does nothing: it has no form to fall back on.
+func (u *Uploader) UploadList(l UploadList) template.HTML {
+	data := struct {
+		UploadList
+		Tus string
+	}{UploadList: l}
+	if data.ID == "" {
+		data.ID = l.Field
+	}
+	if data.Accept == "" {
+		data.Accept = acceptAttr(u.rules(l.Field).Accept)
+	}
+	if data.Endpoint == "" {
+		data.Endpoint = u.path
+		data.Tus = u.path + "tus/"
+	}
+	var b bytes.Buffer
+	if err := uploadListTmpl.Execute(&b, data); err != nil {
+		panic("sticky: upload list template: " + err.Error())
+	}
+	return template.HTML(b.String())
+}

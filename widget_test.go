@@ -35,11 +35,12 @@ func spanText(t *testing.T, doc, cls string) string {
 var (
 	widgetElements = map[string]bool{"div": true, "input": true, "span": true, "label": true, "button": true, "progress": true,
 		"ul": true, "li": true, "template": true}
-	widgetAttrs    = map[string]bool{
+	widgetAttrs = map[string]bool{
 		"class": true, "data-sticky": true, "data-endpoint": true, "data-required": true, "data-kept": true,
 		"type": true, "id": true, "name": true, "accept": true, "required": true, "aria-invalid": true,
 		"aria-describedby": true, "value": true, "hidden": true, "max": true, "role": true, "aria-live": true,
 		"data-tus": true, "data-multiple": true, "multiple": true, "aria-label": true,
+		"data-sticky-uploader": true, "data-field": true, "for": true,
 	}
 )
 

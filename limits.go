@@ -1,0 +1,95 @@
+package sticky
+
+import (
+	"math"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// DefaultMaxConcurrent is how many uploads one user may send at once when
+// Config.MaxConcurrent is zero.
+const DefaultMaxConcurrent = 8
+
+// limiter holds the per-user upload limits of one process: a token bucket
+// for the rate (Config.RateLimit uploads a minute, bursts up to the same
+// number) and a count of uploads in flight (Config.MaxConcurrent). Servers
+// behind a load balancer each keep their own; the limits are per process.
+type limiter struct {
+	perMinute  int // 0: no rate limit
+	concurrent int // 0: no cap
+	now        func() time.Time
+
+	mu    sync.Mutex
+	users map[string]*allowance
+}
+
+type allowance struct {
+	tokens   float64
+	at       time.Time // when tokens was last brought up to date
+	inFlight int
+}
+
+func newLimiter(perMinute, concurrent int) *limiter {
+	return &limiter{perMinute: perMinute, concurrent: concurrent, now: time.Now, users: map[string]*allowance{}}
+}
+
+// start counts one upload for user. It returns a function that ends it,
+// or, when a limit is reached, an error with how long to wait (0 when the
+// wait depends on other uploads finishing).
+func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Duration, err error) {
+	if l == nil || l.perMinute <= 0 && l.concurrent <= 0 {
+		return func() {}, 0, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	a := l.users[user]
+	if a == nil {
+		if len(l.users) > 10000 {
+			l.forgetIdle(now)
+		}
+		a = &allowance{tokens: float64(l.perMinute), at: now}
+		l.users[user] = a
+	}
+	if l.concurrent > 0 && a.inFlight >= l.concurrent {
+		return nil, time.Second, fail(ErrRateLimited, "Too many uploads at once. Please wait for some to finish.")
+	}
+	if l.perMinute > 0 && newUpload {
+		rate := float64(l.perMinute) / 60 // tokens a second
+		a.tokens = math.Min(float64(l.perMinute), a.tokens+now.Sub(a.at).Seconds()*rate)
+		a.at = now
+		if a.tokens < 1 {
+			wait := time.Duration(math.Ceil((1-a.tokens)/rate)) * time.Second
+			return nil, wait, fail(ErrRateLimited, "Too many uploads. Please wait "+plural(int(wait/time.Second), "second")+" and try again.")
+		}
+		a.tokens--
+	}
+	a.inFlight++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			a.inFlight--
+			l.mu.Unlock()
+		})
+	}, 0, nil
+}
+
+// forgetIdle drops users with nothing in flight and a full bucket: they
+// are as if never seen.
+func (l *limiter) forgetIdle(now time.Time) {
+	for user, a := range l.users {
+		refilled := a.tokens + now.Sub(a.at).Minutes()*float64(l.perMinute)
+		if a.inFlight == 0 && refilled >= float64(l.perMinute) {
+			delete(l.users, user)
+		}
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

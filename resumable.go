@@ -1,0 +1,495 @@
+package sticky
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+	expslog "golang.org/x/exp/slog"
+)
+
+// Resumable uploads: the tus 1.0 protocol at <mount>tus/, served by tusd's
+// handler over the same temporary store as the one-shot endpoint, so that
+// tus-js-client, Uppy and the other tus clients work, and the client script
+// sends big files in chunks and resumes them.
+//
+// Around tusd, sticky keeps its own rules:
+//
+//   - Every request but OPTIONS needs an identity (403 without one), and an
+//     upload's id carries an HMAC of its owner's identity: anybody else
+//     asking for it is told it is gone, whatever store holds it.
+//   - Creation names the field (metadata "field"), whose rules apply: the
+//     declared length against its MaxSize, Config.Before and Config.Rename.
+//     The metadata is replaced by sticky's own: the cleaned name, the field,
+//     the expiry; the client's claimed type is dropped.
+//   - The first bytes decide the type before any is stored, and the whole
+//     upload is judged again once complete, before the processors run.
+//   - The response that completes an upload carries the signed reference
+//     (Sticky-Ref) and the one-shot endpoint's JSON reply (Sticky-Reply). A
+//     receipt (see process.go) records the answer, so a client that lost it
+//     gets it again from HEAD, and a complete upload without one, whose
+//     server stopped before answering, is never handed out.
+//   - Nothing is ever downloaded through the endpoint, and no extension
+//     beyond creation, creation-with-upload, termination and expiration is
+//     offered.
+
+// tusPrefix is where the resumable endpoint is, below the mount path.
+const tusPrefix = "tus/"
+
+// Headers of the resumable endpoint's responses.
+const (
+	// RefHeader carries the signed reference of the upload completed by the
+	// request, to post in the sticky field as the one-shot endpoint's
+	// "stored" is posted.
+	RefHeader = "Sticky-Ref"
+	// ReplyHeader carries the JSON object the one-shot endpoint answers for
+	// the same file, processors' members included, with every non-ASCII
+	// character escaped (\uXXXX) to fit a header.
+	ReplyHeader = "Sticky-Reply"
+)
+
+// TusURL is the URL path of the resumable endpoint, for tus clients:
+// Config.Path followed by "tus/".
+func (u *Uploader) TusURL() string { return u.path + tusPrefix }
+
+// tusRequest is what sticky knows of a request to the resumable endpoint.
+// It rides in the request's context, which tusd hands to the store and the
+// hooks.
+type tusRequest struct {
+	r     *http.Request
+	owner string
+	info  *handler.FileInfo // the upload, once tusd has looked it up
+	done  *receipt          // the receipt of a complete upload
+}
+
+type tusKey struct{}
+
+func requestOf(ctx context.Context) *tusRequest {
+	req, _ := ctx.Value(tusKey{}).(*tusRequest)
+	return req
+}
+
+// resumable returns the resumable endpoint's handler, for requests whose
+// path begins with the mount path and "tus/".
+func (u *Uploader) resumable(locker handler.Locker) (http.Handler, error) {
+	if locker == nil {
+		locker = memorylocker.New()
+	}
+	store := tusStore{u}
+	composer := handler.NewStoreComposer()
+	composer.UseCore(store)
+	composer.UseTerminater(store)
+	composer.UseLocker(locker)
+	h, err := handler.NewUnroutedHandler(handler.Config{
+		StoreComposer:   composer,
+		BasePath:        u.path + tusPrefix,
+		DisableDownload: true,
+		// Cross-origin requests are refused before tusd sees them.
+		Cors: &handler.CorsConfig{Disable: true},
+		// tusd logs every request; failures worth a look are logged by
+		// sticky, in its own logger.
+		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
+		PreUploadCreateCallback:   u.tusCreate,
+		PreFinishResponseCallback: u.tusFinish,
+	})
+	if err != nil {
+		return nil, err
+	}
+	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := strings.Trim(r.URL.Path, "/")
+		switch {
+		case id == "" && r.Method == http.MethodPost:
+			h.PostFile(w, r)
+		case id == "":
+			w.Header().Set("Allow", "POST, OPTIONS")
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Create uploads with POST.")))
+		case r.Method == http.MethodHead:
+			h.HeadFile(w, r)
+		case r.Method == http.MethodPatch:
+			h.PatchFile(w, r)
+		case r.Method == http.MethodDelete:
+			h.DelFile(w, r)
+		default:
+			w.Header().Set("Allow", "HEAD, PATCH, DELETE, OPTIONS")
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Uploads are not served back; send them with PATCH.")))
+		}
+	})
+	return http.StripPrefix(strings.TrimSuffix(u.path+tusPrefix, "/"), h.Middleware(route)), nil
+}
+
+// serveTus answers a request to the resumable endpoint; rest is the path
+// after it: "" or an upload's id.
+func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string) {
+	req := &tusRequest{r: r}
+	if r.Method != http.MethodOptions { // OPTIONS only tells what the server supports
+		req.owner = u.identity(r)
+		if req.owner == "" {
+			w.Header().Set("Tus-Resumable", "1.0.0")
+			writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
+			return
+		}
+		if rest != "" && !u.ownsUpload(rest, req.owner) {
+			w.Header().Set("Tus-Resumable", "1.0.0")
+			writeError(w, errUnknownUpload)
+			return
+		}
+	}
+	r = r.WithContext(context.WithValue(r.Context(), tusKey{}, req))
+	u.tus.ServeHTTP(&tusResponse{ResponseWriter: w, u: u, req: req}, r)
+}
+
+var (
+	errUnknownUpload = fail(ErrGone, "This upload is not known here: it may have expired or been removed. Please upload the file again.")
+	errUnfinished    = fail(ErrGone, "This upload was never completed. Please upload the file again.")
+)
+
+// tusOwnerLabel keys the HMAC that binds an upload's id to its owner.
+const tusOwnerLabel = "tus-owner"
+
+// tusID returns a new upload id for owner: 32 random hexadecimal digits,
+// "-", and an HMAC of them and the owner, so that a server sharing the keys
+// checks who may touch an upload from its id alone.
+func (u *Uploader) tusID(owner string) string {
+	nonce := NewKey()
+	return nonce + "-" + hex.EncodeToString(keyed(u.sign.keys[0], tusOwnerLabel, nonce+"\x00"+owner))
+}
+
+// ownsUpload reports whether the upload id was made for owner.
+func (u *Uploader) ownsUpload(id, owner string) bool {
+	if i := strings.LastIndexByte(id, '+'); i >= 0 {
+		id = id[:i] // s3store adds the multipart upload's id
+	}
+	nonce, mac, _ := strings.Cut(id, "-")
+	want, err := hex.DecodeString(mac)
+	if err != nil || len(nonce) != 32 || len(want) != refHashLen || hex.EncodeToString(want) != mac {
+		return false // one spelling per id
+	}
+	for _, k := range u.sign.keys {
+		if hmac.Equal(keyed(k, tusOwnerLabel, nonce+"\x00"+owner), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// tusCreate vets a new upload: its field, declared length and name, and
+// the application's Config.Before and Config.Rename; then it chooses the
+// upload's id and metadata.
+func (u *Uploader) tusCreate(ev handler.HookEvent) (handler.HTTPResponse, handler.FileInfoChanges, error) {
+	var none handler.HTTPResponse
+	req := requestOf(ev.Context)
+	if req == nil {
+		return none, handler.FileInfoChanges{}, errors.New("sticky: a resumable upload outside serveTus")
+	}
+	meta := ev.Upload.MetaData
+	field := meta["field"]
+	if !validField(field) {
+		return none, handler.FileInfoChanges{}, tusError(fail(ErrMalformed, `The upload did not say which field it is for (metadata "field").`))
+	}
+	rules := u.rules(field)
+	in := Incoming{Field: field, Name: cmp(meta["filename"], meta["name"]), Size: ev.Upload.Size, Type: cmp(meta["filetype"], meta["type"])}
+	var err error
+	switch {
+	case ev.Upload.SizeIsDeferred || ev.Upload.IsPartial || ev.Upload.IsFinal:
+		err = fail(ErrMalformed, "Declare the upload's length when creating it.")
+	case in.Size == 0:
+		err = fail(ErrEmpty, "The file is empty.")
+	case in.Size > rules.MaxSize:
+		err = tooLarge(rules.MaxSize)
+	default:
+		in, err = u.admit(req.r, in)
+	}
+	if err != nil {
+		return none, handler.FileInfoChanges{}, tusError(err)
+	}
+	return none, handler.FileInfoChanges{
+		ID: u.tusID(req.owner),
+		MetaData: handler.MetaData{
+			"filename": in.Name,
+			"field":    field,
+			"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
+		},
+	}, nil
+}
+
+// cmp returns the first of a and b that is not empty.
+func cmp(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// tusFinish accepts an upload whose last byte has just been stored: it
+// judges the type again, on the stored bytes, runs the processors, and
+// answers with the reference and the reply. An upload refused here is
+// removed.
+func (u *Uploader) tusFinish(ev handler.HookEvent) (handler.HTTPResponse, error) {
+	ctx, info := ev.Context, ev.Upload
+	req := requestOf(ctx)
+	if req == nil {
+		return handler.HTTPResponse{}, errors.New("sticky: a resumable upload outside serveTus")
+	}
+	up, err := u.store.GetUpload(ctx, info.ID)
+	if err != nil {
+		return handler.HTTPResponse{}, u.tusStoreError(err)
+	}
+	f, err := u.acceptTus(ctx, up, info)
+	if err != nil {
+		u.terminate(ctx, up)
+		return handler.HTTPResponse{}, tusError(err)
+	}
+	f.Ref = u.sign.sign(info.ID, req.owner, scopeOf(u.path, info.MetaData["field"]), u.ttl)
+	b, err := json.Marshal(replyOf(f))
+	if err != nil {
+		return handler.HTTPResponse{}, err
+	}
+	return handler.HTTPResponse{Header: handler.HTTPHeader{RefHeader: f.Ref, ReplyHeader: asciiJSON(b)}}, nil
+}
+
+func (u *Uploader) acceptTus(ctx context.Context, up handler.Upload, info handler.FileInfo) (*File, error) {
+	name := CleanName(info.MetaData["filename"])
+	rules := u.rules(info.MetaData["field"])
+	head, err := readHead(ctx, up)
+	if err != nil {
+		return nil, u.storeFailure(err)
+	}
+	typ, ok := accepted(rules.Accept, name, head)
+	if !ok {
+		return nil, typeError(rules.Accept)
+	}
+	f := &File{Name: name, Size: info.Size, Type: typ, u: u, id: info.ID}
+	if err := u.process(ctx, f, true); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// readHead reads the first bytes of a stored upload, those that decide its
+// type.
+func readHead(ctx context.Context, up handler.Upload) ([]byte, error) {
+	rc, err := up.GetReader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(rc, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return head[:n], err
+}
+
+// storedType returns the type of a complete upload: the one recorded when
+// it was received, or, for a resumable upload, the one its first bytes
+// tell, as they told when it was accepted.
+func (u *Uploader) storedType(ctx context.Context, up handler.Upload, info handler.FileInfo) string {
+	if t := info.MetaData["filetype"]; t != "" {
+		return t
+	}
+	head, err := readHead(ctx, up)
+	if err != nil {
+		u.log.Warn("sticky: reading an upload's first bytes", "err", err)
+		return "application/octet-stream"
+	}
+	typ, _ := accepted(nil, CleanName(info.MetaData["filename"]), head)
+	return typ
+}
+
+// tusError makes err an error tusd answers as sticky would: its status
+// and the JSON reply of the one-shot endpoint. tusd's own errors stay.
+func tusError(err error) error {
+	var he handler.Error
+	if errors.As(err, &he) {
+		return he
+	}
+	status, rep := answer(err)
+	body, _ := json.Marshal(rep)
+	h := handler.HTTPHeader{"Content-Type": "application/json; charset=utf-8"}
+	if status == http.StatusServiceUnavailable {
+		h["Retry-After"] = "30"
+	}
+	return handler.Error{
+		ErrorCode:    "ERR_STICKY",
+		Message:      rep.Errors["upload"][0],
+		HTTPResponse: handler.HTTPResponse{StatusCode: status, Body: string(body) + "\n", Header: h},
+	}
+}
+
+// tusStoreError explains a failure of the temporary store to a tus client,
+// in general words, the cause logged: tusd would answer with the cause.
+func (u *Uploader) tusStoreError(err error) error {
+	var he handler.Error
+	if errors.As(err, &he) {
+		return he
+	}
+	return tusError(u.storeFailure(err))
+}
+
+// tusStore is the temporary store as tusd sees it, through tusUpload.
+type tusStore struct{ u *Uploader }
+
+func (s tusStore) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
+	up, err := s.u.store.NewUpload(ctx, info)
+	if err != nil {
+		return nil, s.u.tusStoreError(err)
+	}
+	got, err := up.GetInfo(ctx)
+	if err != nil {
+		s.u.terminate(ctx, up)
+		return nil, s.u.tusStoreError(err)
+	}
+	return &tusUpload{Upload: up, u: s.u, id: got.ID}, nil
+}
+
+func (s tusStore) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
+	up, err := s.u.store.GetUpload(ctx, id)
+	if err != nil {
+		return nil, s.u.tusStoreError(err)
+	}
+	return &tusUpload{Upload: up, u: s.u, id: id}, nil
+}
+
+func (s tusStore) AsTerminatableUpload(up handler.Upload) handler.TerminatableUpload {
+	return up.(*tusUpload)
+}
+
+// tusUpload is an upload as tusd sees it: checked by type on its first
+// bytes, and known complete only with its receipt.
+type tusUpload struct {
+	handler.Upload
+	u  *Uploader
+	id string
+}
+
+// GetInfo notes the upload in the request, for the response's headers. A
+// complete upload must have its receipt, which the response then repeats.
+func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
+	info, err := t.Upload.GetInfo(ctx)
+	if err != nil {
+		return info, t.u.tusStoreError(err)
+	}
+	req := requestOf(ctx)
+	if req == nil {
+		return info, nil
+	}
+	req.info = &info
+	if !info.SizeIsDeferred && info.Offset == info.Size {
+		rec, _, err := t.u.readReceipt(ctx, info.ID)
+		if err != nil {
+			return info, t.u.tusStoreError(err)
+		}
+		if rec == nil {
+			return info, tusError(errUnfinished)
+		}
+		req.done = rec
+	}
+	return info, nil
+}
+
+// WriteChunk judges the type of the upload on its first bytes, when they
+// come, before they are stored; an upload of a refused type is removed.
+func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	if offset == 0 {
+		info, err := t.Upload.GetInfo(ctx)
+		if err != nil {
+			return 0, t.u.tusStoreError(err)
+		}
+		head := make([]byte, min(sniffLen, info.Size))
+		n, _ := io.ReadFull(src, head) // tusd's reader keeps errors for itself
+		if n > 0 {
+			rules := t.u.rules(info.MetaData["field"])
+			if _, ok := accepted(rules.Accept, CleanName(info.MetaData["filename"]), head[:n]); !ok {
+				t.u.terminate(ctx, t.Upload)
+				return 0, tusError(typeError(rules.Accept))
+			}
+		}
+		src = io.MultiReader(bytes.NewReader(head[:n]), src)
+	}
+	n, err := t.Upload.WriteChunk(ctx, offset, src)
+	if err != nil {
+		err = t.u.tusStoreError(err)
+	}
+	return n, err
+}
+
+// Terminate removes the upload, the files derived from it and its receipt.
+func (t *tusUpload) Terminate(ctx context.Context) error {
+	if err := t.u.term.AsTerminatableUpload(t.Upload).Terminate(ctx); err != nil {
+		return t.u.tusStoreError(err)
+	}
+	if err := (&File{u: t.u, id: t.id}).discardMade(ctx); err != nil {
+		t.u.log.Warn("sticky: removing what was derived from a terminated upload", "err", err)
+	}
+	return nil
+}
+
+// tusResponse adds sticky's headers to tusd's responses.
+type tusResponse struct {
+	http.ResponseWriter
+	u     *Uploader
+	req   *tusRequest
+	wrote bool
+}
+
+func (w *tusResponse) WriteHeader(code int) {
+	if !w.wrote && code >= 200 {
+		w.wrote = true
+		w.u.decorate(w.Header(), code, w.req)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *tusResponse) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets tusd set the connection's deadlines.
+func (w *tusResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// decorate sets sticky's headers on a response of the resumable endpoint.
+func (u *Uploader) decorate(h http.Header, code int, req *tusRequest) {
+	h.Set("Cache-Control", "no-store")
+	// tusd makes the upload's URL absolute from the request's Host and
+	// TLS state, which behind a proxy may be neither the browser's scheme
+	// nor its host. A path is as good to tus clients, and always right.
+	if loc, err := url.Parse(h.Get("Location")); err == nil && loc.IsAbs() {
+		h.Set("Location", loc.RequestURI())
+	}
+	if ext := h.Get("Tus-Extension"); ext != "" { // an OPTIONS request
+		h.Set("Tus-Extension", ext+",expiration")
+		h.Set("Tus-Max-Size", strconv.FormatInt(u.largest, 10))
+	}
+	if code >= 300 || req.info == nil {
+		return
+	}
+	info := req.info
+	if exp, err := strconv.ParseInt(info.MetaData["expires"], 10, 64); err == nil {
+		// The sweep removes an upload TTL after its last write, never
+		// sooner than TTL after its creation.
+		h.Set("Upload-Expires", time.Unix(exp, 0).UTC().Format(http.TimeFormat))
+	}
+	if rec := req.done; rec != nil {
+		ref := u.sign.sign(info.ID, req.owner, scopeOf(u.path, info.MetaData["field"]), u.ttl)
+		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: ref, Extra: rec.Results})
+		if err == nil {
+			h.Set(RefHeader, ref)
+			h.Set(ReplyHeader, asciiJSON(b))
+		}
+	}
+}
