@@ -288,7 +288,7 @@ func (u *Uploader) serveFine(w http.ResponseWriter, r *http.Request, rest string
 
 // fineUpload takes a whole file or one chunk of it.
 func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
-	owner := u.identity(r)
+	owner := u.who(r)
 	if owner == "" {
 		writeFineError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
 		return
@@ -663,7 +663,7 @@ func (u *Uploader) fineDeleteByPost(w http.ResponseWriter, r *http.Request) {
 // nothing of the requester's, so it is answered like one that never
 // existed: 404.
 func (u *Uploader) fineDelete(w http.ResponseWriter, r *http.Request, uuid string) {
-	owner := u.identity(r)
+	owner := u.who(r)
 	if owner == "" {
 		writeFineError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
 		return

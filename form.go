@@ -50,7 +50,7 @@ type result struct {
 // cut short, or over Config.MaxFormSize. Problems with one file are told by
 // Form.File for its field.
 func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
-	form := &Form{u: u, r: r, ctx: r.Context(), owner: u.identity(r), posted: map[string][]result{},
+	form := &Form{u: u, r: r, ctx: r.Context(), owner: u.who(r), posted: map[string][]result{},
 		files: map[string]result{}, lists: map[string][]*File{}, errs: map[string]error{}}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {

@@ -1,7 +1,12 @@
 package sticky
 
 import (
+	"bytes"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,4 +96,63 @@ func TestLimiterForgetsIdleUsers(t *testing.T) {
 		t.Errorf("%d users remembered after all went idle", len(l.users))
 	}
 	done()
+}
+
+// The endpoints answer 429 with Retry-After once a user is over the rate,
+// and the cap on uploads at once holds through real HTTP.
+func TestEndpointRateLimit(t *testing.T) {
+	up, dir := newTestUploader(t, Config{RateLimit: 3})
+	for i := range 3 {
+		if status, rep := postUpload(t, up, "alice", mpField("field", "f"), mpFile("upload", "a.txt", []byte("hi"))); status != 200 {
+			t.Fatalf("upload %d: %d %+v", i, status, rep)
+		}
+	}
+	body, ct := mpBody(t, mpField("field", "f"), mpFile("upload", "a.txt", []byte("hi")))
+	r := httptest.NewRequest(http.MethodPost, up.path, body)
+	r.Header.Set("Content-Type", ct)
+	r.Header.Set("X-User", "alice")
+	w := httptest.NewRecorder()
+	up.ServeHTTP(w, r)
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "20" {
+		t.Fatalf("4th upload: %d Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	if msg := checkFailureJSON(t, w.Body.Bytes()); !strings.Contains(msg, "Too many uploads") {
+		t.Errorf("message %q", msg)
+	}
+	if status, _ := postUpload(t, up, "bob", mpField("field", "f"), mpFile("upload", "b.txt", []byte("hi"))); status != 200 {
+		t.Errorf("bob: %d", status)
+	}
+	assertUploads(t, dir, 4)
+}
+
+func TestEndpointConcurrencyCap(t *testing.T) {
+	up, _ := newTestUploader(t, Config{MaxConcurrent: 1})
+	post := func(body io.Reader, ct string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, up.path, body)
+		r.Header.Set("Content-Type", ct)
+		r.Header.Set("X-User", "alice")
+		w := httptest.NewRecorder()
+		up.ServeHTTP(w, r)
+		return w
+	}
+	small := func() int {
+		body, ct := mpBody(t, mpField("field", "f"), mpFile("upload", "b.txt", []byte("b")))
+		return post(body, ct).Code
+	}
+	// The first upload stalls half way, holding alice's one place.
+	body, ct := mpBody(t, mpField("field", "f"), mpFile("upload", "a.txt", bytes.Repeat([]byte("a"), 64<<10)))
+	pr, pw := io.Pipe()
+	first := make(chan int)
+	go func() { first <- post(pr, ct).Code }()
+	pw.Write(body.Bytes()[:body.Len()/2]) // returns once the handler has read it
+	if code := small(); code != http.StatusTooManyRequests {
+		t.Fatalf("a second upload at once: %d, want 429", code)
+	}
+	pw.CloseWithError(errors.New("client gone"))
+	if code := <-first; code != http.StatusBadRequest {
+		t.Errorf("the cut upload: %d", code)
+	}
+	if code := small(); code != http.StatusOK {
+		t.Fatalf("after the first ended: %d, want 200", code)
+	}
 }

@@ -133,7 +133,7 @@ func (u *Uploader) resumable(locker handler.Locker) (http.Handler, error) {
 func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string) {
 	req := &tusRequest{r: r}
 	if r.Method != http.MethodOptions { // OPTIONS only tells what the server supports
-		req.owner = u.identity(r)
+		req.owner = u.who(r)
 		if req.owner == "" {
 			w.Header().Set("Tus-Resumable", "1.0.0")
 			writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))

@@ -31,9 +31,11 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,6 +104,17 @@ type Config struct {
 	// nothing in it is ever served.
 	TempDir string
 
+	// RateLimit is how many uploads one user may start a minute, in bursts
+	// of up to as many; more are answered 429 with Retry-After. Zero: no
+	// limit. Chunks of an upload already started (tus PATCH requests, Fine
+	// Uploader chunks) do not count. The count is per process.
+	RateLimit int
+
+	// MaxConcurrent is how many requests carrying upload bytes one user may
+	// have in flight at once; more are answered 429. Zero means
+	// DefaultMaxConcurrent; negative means no cap. Per process.
+	MaxConcurrent int
+
 	// TrustedOrigins are origins, besides the app's own, allowed to send
 	// uploads (for example "https://admin.example.com").
 	TrustedOrigins []string
@@ -156,6 +169,7 @@ type Uploader struct {
 	term     handler.TerminaterDataStore
 	deferLen handler.LengthDeferrerDataStore
 	sign     signer
+	limits   *limiter
 	log      *slog.Logger
 	mux      http.Handler
 
@@ -279,6 +293,12 @@ func New(c Config) (*Uploader, error) {
 	}
 	u.tus = tus
 
+	concurrent := c.MaxConcurrent
+	if concurrent == 0 {
+		concurrent = DefaultMaxConcurrent
+	}
+	u.limits = newLimiter(max(c.RateLimit, 0), max(concurrent, 0))
+
 	cop := http.NewCrossOriginProtection()
 	for _, o := range c.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
@@ -332,11 +352,21 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Send uploads with POST.")))
 			return
 		}
-		u.serveUpload(w, r)
+		if r, done := u.limit(w, r, true); done != nil {
+			defer done()
+			u.serveUpload(w, r)
+		}
 	case strings.HasPrefix(rest, tusPrefix):
-		u.serveTus(w, r, rest[len(tusPrefix):])
+		if r, done := u.limit(w, r, r.Method == http.MethodPost); done != nil {
+			defer done()
+			u.serveTus(w, r, rest[len(tusPrefix):])
+		}
 	case rest == "fine" || strings.HasPrefix(rest, "fine/"):
-		u.serveFine(w, r, strings.TrimLeft(rest[len("fine"):], "/"))
+		// Each chunk is a POST: only the cap on uploads at once applies.
+		if r, done := u.limit(w, r, false); done != nil {
+			defer done()
+			u.serveFine(w, r, strings.TrimLeft(rest[len("fine"):], "/"))
+		}
 	default:
 		a, found := assets[rest]
 		if !found {
@@ -354,6 +384,38 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Content-Type-Options", "nosniff")
 		http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.body))
 	}
+}
+
+// identityKey carries the identity of a request through the Uploader's
+// handlers, so Config.Identity is asked once per request.
+type identityKey struct{}
+
+// who returns the identity of r.
+func (u *Uploader) who(r *http.Request) string {
+	if id, ok := r.Context().Value(identityKey{}).(string); ok {
+		return id
+	}
+	return u.identity(r)
+}
+
+// limit applies the per-user limits to a request that carries upload bytes
+// (newUpload: one that starts an upload). Over a limit, it answers 429 with
+// Retry-After itself and returns a nil done. Otherwise it returns the
+// request, which now carries its identity, and the function that releases
+// the request's place once its handler has returned.
+func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool) (_ *http.Request, done func()) {
+	user := u.identity(r)
+	r = r.WithContext(context.WithValue(r.Context(), identityKey{}, user))
+	if user == "" || r.Method == http.MethodOptions || r.Method == http.MethodHead || r.Method == http.MethodGet {
+		return r, func() {} // nobody is refused by the handler; reads are not uploads
+	}
+	done, wait, err := u.limits.start(user, newUpload)
+	if err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		writeError(w, err)
+		return r, nil
+	}
+	return r, done
 }
 
 // ScriptURL is the content-hashed URL of the client script.

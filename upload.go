@@ -74,7 +74,7 @@ func answer(err error) (int, reply) {
 // serveUpload is the one-shot endpoint: one file in the part "upload", the
 // sticky field's name in the part "field", in either order.
 func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
-	owner := u.identity(r)
+	owner := u.who(r)
 	if owner == "" {
 		writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
 		return
