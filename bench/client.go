@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -250,16 +249,4 @@ func drain(r io.Reader) (int64, error) {
 			return total, err
 		}
 	}
-}
-
-// joinURL appends path to base.
-func joinURL(base, path string) string {
-	u, err := url.JoinPath(base, path)
-	if err != nil {
-		return base + path
-	}
-	if strings.HasSuffix(path, "/") && !strings.HasSuffix(u, "/") {
-		u += "/"
-	}
-	return u
 }

@@ -282,7 +282,7 @@ func TestNewDocumentNoJS(t *testing.T) {
 		t.Fatalf("submit: %s to %q", resp.Status, resp.Header.Get("Location"))
 	}
 
-	resp, body = get(t, c, srv.URL+"/")
+	_, body = get(t, c, srv.URL+"/")
 	for _, want := range []string{"My notes", "kept text", "notes.txt", "/documents/1/file", "saved"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("list lacks %q", want)
@@ -421,7 +421,7 @@ func TestNewDocumentValidation(t *testing.T) {
 		t.Errorf("huge post: %s", resp.Status)
 	}
 
-	resp, body = get(t, c, srv.URL+"/")
+	_, body = get(t, c, srv.URL+"/")
 	if strings.Contains(body, "/documents/1/file") {
 		t.Errorf("a document was saved by a failed post")
 	}
@@ -447,7 +447,7 @@ func TestDownloadOwnership(t *testing.T) {
 			t.Errorf("bob GET %s: %s", p, resp.Status)
 		}
 	}
-	resp, body = get(t, bob, srv.URL+"/")
+	_, body = get(t, bob, srv.URL+"/")
 	if strings.Contains(body, "private") || strings.Contains(body, "secret.txt") {
 		t.Errorf("bob's list shows alice's document")
 	}
