@@ -17,6 +17,7 @@ chromium:
 	} || { echo "make test: FAILED to install Chromium (apt-get install chromium); the browser tests need /usr/bin/chromium" >&2; exit 1; }
 	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium is still missing" >&2; exit 1; }
 	@command -v node >/dev/null 2>&1 || { echo "make test: node is missing (the client tests run with node --test)" >&2; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "make test: npm is missing (the tests install tus-js-client, Uppy and Fine Uploader with it)" >&2; exit 1; }
 
 versitygw:
 	@command -v versitygw >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/versitygw" ] || { \
