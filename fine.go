@@ -375,18 +375,9 @@ func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io
 	if err != nil {
 		return nil, err
 	}
-	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(src, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, cutShort(err, rules.MaxSize)
-	}
-	head = head[:n]
-	if n == 0 {
-		return nil, fail(ErrEmpty, "The file is empty.")
-	}
-	typ, ok := accepted(rules.Accept, in.Name, head)
-	if !ok {
-		return nil, typeError(rules.Accept)
+	head, typ, err := sniff(src, rules, in.Name, cutShort)
+	if err != nil {
+		return nil, err
 	}
 	name := "fine-" + NewKey() // no qquuid: nobody asks for it again
 	if p.uuid != "" {

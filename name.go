@@ -1,10 +1,10 @@
 package sticky
 
 import (
-	"path"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/stickyuploads/sticky/internal/filename"
 )
 
 // maxNameBytes bounds a display name; longer names are cut, keeping the
@@ -36,17 +36,7 @@ func CleanName(name string) string {
 	name = strings.Join(strings.Fields(name), " ")
 	name = strings.TrimLeft(name, ". ")
 	name = strings.TrimRight(name, ". ")
-	if len(name) > maxNameBytes {
-		ext := path.Ext(name)
-		if len(ext) > 16 {
-			ext = ""
-		}
-		stem := name[:maxNameBytes-len(ext)]
-		for !utf8.ValidString(stem) {
-			stem = stem[:len(stem)-1]
-		}
-		name = strings.TrimRight(stem, ". ") + ext
-	}
+	name = filename.Shorten(name, maxNameBytes)
 	if name == "" {
 		return "file"
 	}

@@ -170,6 +170,25 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// sniff reads the first bytes of src and judges them, with name, against
+// rules: it returns the bytes read (to be stored first) and the type to
+// record. readErr explains an error of the client's side.
+func sniff(src io.Reader, rules Rules, name string, readErr func(error, int64) error) ([]byte, string, error) {
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(src, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, "", readErr(err, rules.MaxSize)
+	}
+	if n == 0 {
+		return nil, "", fail(ErrEmpty, "The file is empty.")
+	}
+	typ, ok := accepted(rules.Accept, name, head[:n])
+	if !ok {
+		return nil, "", typeError(rules.Accept)
+	}
+	return head[:n], typ, nil
+}
+
 // receive streams one file from src into the temporary store: it puts
 // the file to the application (Config.Before, Config.Rename), checks its
 // type on the first bytes and its size while it streams, against the
@@ -182,18 +201,9 @@ func (u *Uploader) receive(r *http.Request, in Incoming, src io.Reader) (*File, 
 	if err != nil {
 		return nil, err
 	}
-	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(src, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, readFailure(err, rules.MaxSize)
-	}
-	head = head[:n]
-	if n == 0 {
-		return nil, fail(ErrEmpty, "The file is empty.")
-	}
-	typ, ok := accepted(rules.Accept, in.Name, head)
-	if !ok {
-		return nil, typeError(rules.Accept)
+	head, typ, err := sniff(src, rules, in.Name, readFailure)
+	if err != nil {
+		return nil, err
 	}
 	id, size, err := u.put(ctx, handler.FileInfo{MetaData: handler.MetaData{
 		"filename": in.Name,

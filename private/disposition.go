@@ -1,10 +1,10 @@
 package private
 
 import (
-	"path"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/stickyuploads/sticky/internal/filename"
 )
 
 // maxNameLen bounds a download name, in bytes.
@@ -96,17 +96,7 @@ func downloadName(name string) string {
 		b.WriteRune(r)
 	}
 	name = strings.Trim(b.String(), ". ")
-	if len(name) > maxNameLen {
-		ext := path.Ext(name)
-		if len(ext) > 16 {
-			ext = ""
-		}
-		stem := name[:maxNameLen-len(ext)]
-		for !utf8.ValidString(stem) {
-			stem = stem[:len(stem)-1]
-		}
-		name = strings.TrimRight(stem, ". ") + ext
-	}
+	name = filename.Shorten(name, maxNameLen)
 	if name == "" {
 		return "download"
 	}
