@@ -3,9 +3,9 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw nginx lint node unit e2e fuzz demo bench
+.PHONY: test deps chromium versitygw nginx lint node unit loadshort e2e fuzz demo bench loadtest
 
-test: deps lint node unit e2e fuzz
+test: deps lint node unit loadshort e2e fuzz
 	@echo "make test: all passed"
 
 deps: chromium versitygw nginx
@@ -45,6 +45,11 @@ node:
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
 
+# The load test's short version, at full speed (no race detector), with its
+# 256 MiB ceiling on the server's memory.
+loadshort:
+	$(GO) run ./cmd/sticky-load -short
+
 e2e:
 	$(GO) test -count=1 -timeout 8m ./internal/e2e/
 
@@ -68,3 +73,10 @@ demo:
 BENCHFLAGS ?=
 bench: nginx
 	$(GO) run ./bench $(BENCHFLAGS)
+
+# make loadtest: the full load test (64 clients, 3000 mixed one-shot and tus
+# uploads, 10% aborted); fails on any mismatch, leak, error or server peak
+# memory over 256 MiB. Flags: make loadtest LOADFLAGS='-uploads 10000 -json'
+LOADFLAGS ?=
+loadtest:
+	$(GO) run ./cmd/sticky-load $(LOADFLAGS)

@@ -25,6 +25,9 @@ type File struct {
 	Type string
 	// Ref is the signed reference that keeps the file across a re-render.
 	Ref string
+	// Field is the sticky field the file was uploaded for, so a processor
+	// can treat fields differently.
+	Field string
 
 	u    *Uploader
 	id   string

@@ -575,7 +575,7 @@ func (u *Uploader) fineAccept(ctx context.Context, id, owner, field string, rule
 	if info.SizeIsDeferred || info.Offset != info.Size {
 		return nil, u.storeFailure(fmt.Errorf("sticky: upload %s holds %d bytes of %d once finished", id, info.Offset, info.Size))
 	}
-	f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, u: u, id: id}
+	f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Field: field, u: u, id: id}
 	head, err := readHead(ctx, up)
 	if err != nil {
 		err = u.storeFailure(err)

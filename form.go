@@ -303,11 +303,12 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 		return nil, fail(ErrGone, "The file you chose earlier did not finish uploading. Please choose it again.")
 	}
 	return &File{
-		Name: CleanName(info.MetaData["filename"]),
-		Size: info.Size,
-		Type: u.storedType(ctx, up, info),
-		Ref:  ref,
-		u:    u,
-		id:   c.ID,
+		Name:  CleanName(info.MetaData["filename"]),
+		Size:  info.Size,
+		Type:  u.storedType(ctx, up, info),
+		Ref:   ref,
+		Field: field,
+		u:     u,
+		id:    c.ID,
 	}, nil
 }

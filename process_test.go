@@ -377,3 +377,21 @@ func TestASCIIJSON(t *testing.T) {
 		t.Errorf("round trip: %v %v", back, err)
 	}
 }
+
+// A processor sees which field a file is for, on every way in.
+func TestProcessorSeesField(t *testing.T) {
+	var seen []string
+	up, _ := newTestUploader(t, Config{Processors: []Processor{ProcessorFunc(func(ctx context.Context, f *File) (map[string]any, error) {
+		seen = append(seen, f.Field)
+		return nil, nil
+	})}})
+	mustUpload(t, up, "alice", "avatar", "a.txt", []byte("one"))
+	form, _ := mustReadForm(t, up, "alice", mpFile("doc", "d.txt", []byte("two")))
+	f, err := form.File("doc")
+	if err != nil || f.Field != "doc" {
+		t.Fatalf("File = %+v, %v", f, err)
+	}
+	if strings.Join(seen, ",") != "avatar,doc" {
+		t.Errorf("processors saw fields %q", seen)
+	}
+}

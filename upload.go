@@ -213,7 +213,7 @@ func (u *Uploader) receive(r *http.Request, in Incoming, src io.Reader) (*File, 
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Name: in.Name, Size: size, Type: typ, u: u, id: id}
+	f := &File{Name: in.Name, Size: size, Type: typ, Field: in.Field, u: u, id: id}
 	if err := u.process(ctx, f, false); err != nil {
 		f.Discard(ctx)
 		return nil, err

@@ -31,15 +31,17 @@ var staticFS embed.FS
 
 // app holds what the handlers share.
 type app struct {
-	log     *slog.Logger
-	db      *sql.DB
-	store   *storage // temporary uploads and documents
-	up      *sticky.Uploader
-	files   *private.Handler // serves each document's file to its owner only
-	maxSize int64
-	pages   map[string]*template.Template
-	static  map[string]staticFile // by hashed name
-	urls    map[string]string     // source name → hashed URL
+	log      *slog.Logger
+	db       *sql.DB
+	store    *storage // temporary uploads and documents
+	up       *sticky.Uploader
+	files    *private.Handler // serves each document's file to its owner only
+	gallery  *sticky.Uploader // the gallery's uploader: images, with thumbnails
+	pictures *private.Handler // serves each picture and thumbnail to its owner only
+	maxSize  int64
+	pages    map[string]*template.Template
+	static   map[string]staticFile // by hashed name
+	urls     map[string]string     // source name → hashed URL
 }
 
 // newApp prepares the data directory, the database, the storage and the
@@ -82,14 +84,15 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	uc := sticky.Config{
-		Path:     "/uploads/",
-		Keys:     [][]byte{key},
-		Identity: a.identity,
-		Accept:   []string{"image/*", "application/pdf", "text/plain"},
-		MaxSize:  cfg.MaxSize,
-		TTL:      cfg.TempTTL,
-		TempDir:  filepath.Join(cfg.Data, "tmp"),
-		Logger:   logger,
+		Path:      "/uploads/",
+		Keys:      [][]byte{key},
+		Identity:  a.identity,
+		Accept:    []string{"image/*", "application/pdf", "text/plain"},
+		MaxSize:   cfg.MaxSize,
+		TTL:       cfg.TempTTL,
+		TempDir:   filepath.Join(cfg.Data, "tmp"),
+		Logger:    logger,
+		RateLimit: cfg.Rate,
 	}
 	if a.store.temp != nil {
 		uc.Store = a.store.temp
@@ -98,6 +101,36 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("uploader: %w", err)
+	}
+	// The gallery has an uploader of its own, so that only its pictures
+	// get thumbnails (see galleryPath).
+	gc := uc
+	gc.Path = galleryPath
+	gc.Accept = []string{"image/*"}
+	gc.Fields = map[string]sticky.Rules{galleryField: {Accept: []string{"image/*"}}}
+	gc.TempDir = filepath.Join(cfg.Data, "gallery-tmp")
+	gc.Store = nil
+	if a.store.galleryTemp != nil {
+		gc.Store = a.store.galleryTemp
+	}
+	gc.Processors = galleryProcessors()
+	a.gallery, err = sticky.New(gc)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("gallery uploader: %w", err)
+	}
+	a.pictures = &private.Handler{
+		Root:   a.store.root,
+		Bucket: a.store.docs.Bucket,
+		Name:   func(f *private.File) string { return f.Parent.(*picture).Name },
+		Authorize: func(r *http.Request, f *private.File) bool {
+			u := a.currentUser(r)
+			return u != nil && u.ID == f.Parent.(*picture).userID
+		},
+		Inline:       func(*http.Request, *private.File) bool { return true },
+		CacheControl: "private, max-age=3600",
+		HideDenied:   true,
+		Log:          logger,
 	}
 	a.files = &private.Handler{
 		Root:   a.store.root,
@@ -145,6 +178,11 @@ func (a *app) Handler() http.Handler {
 	mux.HandleFunc("POST /documents/new", a.requireUser(a.handleNewDocument))
 	mux.HandleFunc("GET /documents/{id}/file", a.requireUser(a.handleDownload))
 	mux.Handle("/uploads/", a.up)
+	mux.HandleFunc("GET /gallery", a.requireUser(a.handleGallery))
+	mux.HandleFunc("POST /gallery", a.requireUser(a.handleGallerySave))
+	mux.HandleFunc("GET /gallery/{id}/thumb", a.requireUser(a.handlePicture(true)))
+	mux.HandleFunc("GET /gallery/{id}/image", a.requireUser(a.handlePicture(false)))
+	mux.Handle(galleryPath, a.gallery)
 	mux.HandleFunc("GET /static/{name}", a.handleStatic)
 	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
 }
@@ -184,7 +222,7 @@ func (a *app) loadTemplates() error {
 		return err
 	}
 	a.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "documents", "new"} {
+	for _, name := range []string{"login", "documents", "new", "gallery"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return err

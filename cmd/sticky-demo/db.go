@@ -35,6 +35,17 @@ CREATE TABLE IF NOT EXISTS documents (
 	created_at   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_user ON documents(user_id, created_at);
+CREATE TABLE IF NOT EXISTS pictures (
+	id           INTEGER PRIMARY KEY,
+	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	file_name    TEXT    NOT NULL,
+	file_key     TEXT    NOT NULL UNIQUE,
+	thumb_key    TEXT    NOT NULL DEFAULT '',
+	size         INTEGER NOT NULL,
+	content_type TEXT    NOT NULL,
+	created_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pictures_user ON pictures(user_id, created_at);
 `
 
 // openDB opens (creating if needed) the SQLite database at path and makes

@@ -41,6 +41,11 @@
 //	-temp-ttl duration
 //		how long a chosen file is kept for a form that is not submitted,
 //		and its reference valid (default 24h).
+//	-rate n
+//		uploads one user may start a minute (default 120), in bursts of up
+//		to as many; more are answered 429 Too Many Requests with
+//		Retry-After. 0 turns the limit off. The documents and the gallery
+//		each count their own.
 //	-sweep-every duration
 //		how often abandoned temporary uploads are removed (default 10m;
 //		0 turns the sweeping off).
@@ -89,6 +94,12 @@ const (
 
 	defaultTempTTL    = 24 * time.Hour
 	defaultSweepEvery = 10 * time.Minute
+	defaultRate       = 120 // uploads a minute per user
+
+	// headerTimeout cuts a client that never finishes its request's
+	// header; idleTimeout closes kept-alive connections left unused.
+	headerTimeout = 10 * time.Second
+	idleTimeout   = 2 * time.Minute
 
 	secretEnv     = "STICKY_SECRET"
 	secretFile    = "secret.key"
@@ -107,6 +118,7 @@ type config struct {
 	S3Bucket   string // "" keeps everything in Data
 	S3Endpoint string // "" is AWS itself
 
+	Rate       int           // Config.RateLimit: uploads a minute per user; 0 for no limit
 	TempTTL    time.Duration // Config.TTL: how long a chosen file is kept
 	SweepEvery time.Duration // 0: no sweeping
 }
@@ -204,6 +216,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fset.StringVar(&c.S3Bucket, "s3-bucket", "", "keep temporary uploads and documents in this S3 `bucket` (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)")
 	fset.StringVar(&c.S3Endpoint, "s3-endpoint", "", "`URL` of an S3-compatible server (path-style); default: AWS")
 	fset.DurationVar(&c.TempTTL, "temp-ttl", defaultTempTTL, "how long a chosen file is kept for a form not yet submitted")
+	fset.IntVar(&c.Rate, "rate", defaultRate, "uploads a `number` of one user may start a minute; more are answered 429; 0 for no limit")
 	fset.DurationVar(&c.SweepEvery, "sweep-every", defaultSweepEvery, "how often abandoned uploads are removed; 0 for never")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -243,6 +256,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	}
 	if c.TempTTL <= 0 {
 		return config{}, fmt.Errorf("-temp-ttl %v: must be more than zero", c.TempTTL)
+	}
+	if c.Rate < 0 {
+		return config{}, fmt.Errorf("-rate %d: must be zero (no limit) or more", c.Rate)
 	}
 	if c.SweepEvery < 0 {
 		return config{}, fmt.Errorf("-sweep-every %v: must be zero (never) or more", c.SweepEvery)
@@ -357,14 +373,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 	if cfg.SweepEvery > 0 {
 		background.Go(func() { a.up.SweepEvery(bgCtx, cfg.SweepEvery) })
+		background.Go(func() { a.gallery.SweepEvery(bgCtx, cfg.SweepEvery) })
 	}
 	background.Go(func() { a.store.check(bgCtx, logger) })
-	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(a.Handler(), logger, headerTimeout)
 	fmt.Fprintf(stdout, "listening on %s\n", displayURL(ln.Addr()))
 	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.Data, "db", cfg.DB, "storage", a.store.where,
 		"max_size", cfg.MaxSize, "temp_ttl", cfg.TempTTL, "sweep_every", cfg.SweepEvery)
@@ -387,6 +399,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return nil
+}
+
+// newServer is the demo's HTTP server: a client that has not sent its whole
+// request header within readHeader (headerTimeout in the demo) is cut off,
+// and idle kept-alive connections are closed after idleTimeout. Bodies have
+// no overall deadline, since big uploads take long; the uploader's own
+// limits bound them.
+func newServer(h http.Handler, logger *slog.Logger, readHeader time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeader,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // displayURL is the URL to print for a listener: an unspecified host

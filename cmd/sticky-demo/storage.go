@@ -27,6 +27,9 @@ const (
 	// documentPrefix is where the documents go in the bucket, apart from
 	// the temporary uploads (sticky.DefaultS3Prefix).
 	documentPrefix = "documents/"
+	// galleryTempPrefix is where the gallery's temporary uploads go in
+	// the bucket, apart from the documents' (its uploader sweeps them).
+	galleryTempPrefix = "sticky-temp-gallery/"
 
 	// s3DialTimeout bounds connecting to S3, so that an unreachable server
 	// (a dropped packet rather than a refused connection) is reported in
@@ -42,12 +45,15 @@ const (
 // storage is where the temporary uploads and the documents go: the data
 // directory, or an S3 bucket for both.
 type storage struct {
-	temp   *sticky.S3Uploads // nil: sticky's disk store in Data/tmp
-	docs   *sticky.Permanent
-	root   *os.Root     // the files directory, when local
-	bucket *blob.Bucket // the bucket, when S3
-	name   string       // the bucket's name
-	where  string       // for the log
+	temp *sticky.S3Uploads // nil: sticky's disk store in Data/tmp
+	// galleryTemp holds the gallery's temporary uploads; nil: a disk
+	// store in Data/gallery-tmp.
+	galleryTemp *sticky.S3Uploads
+	docs        *sticky.Permanent
+	root        *os.Root     // the files directory, when local
+	bucket      *blob.Bucket // the bucket, when S3
+	name        string       // the bucket's name
+	where       string       // for the log
 }
 
 // openStorage prepares the storage cfg asks for.
@@ -77,6 +83,10 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 	if err != nil {
 		return nil, err
 	}
+	galleryTemp, err := sticky.S3Store(ctx, sticky.S3Config{Bucket: cfg.S3Bucket, Client: client, Prefix: galleryTempPrefix})
+	if err != nil {
+		return nil, err
+	}
 	bucket, err := s3blob.OpenBucket(ctx, client, cfg.S3Bucket, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", cfg.S3Bucket, err)
@@ -86,11 +96,12 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 		where += " at " + cfg.S3Endpoint
 	}
 	return &storage{
-		temp:   temp,
-		docs:   &sticky.Permanent{Bucket: blob.PrefixedBucket(bucket, documentPrefix), Pattern: documentPattern},
-		bucket: bucket,
-		name:   cfg.S3Bucket,
-		where:  where,
+		temp:        temp,
+		galleryTemp: galleryTemp,
+		docs:        &sticky.Permanent{Bucket: blob.PrefixedBucket(bucket, documentPrefix), Pattern: documentPattern},
+		bucket:      bucket,
+		name:        cfg.S3Bucket,
+		where:       where,
 	}, nil
 }
 
