@@ -269,7 +269,7 @@ func (u *Uploader) acceptTus(ctx context.Context, up handler.Upload, info handle
 	if !ok {
 		return nil, typeError(rules.Accept)
 	}
-	f := &File{Name: name, Size: info.Size, Type: typ, u: u, id: info.ID}
+	f := &File{Name: name, Size: info.Size, Type: typ, Field: info.MetaData["field"], u: u, id: info.ID}
 	if err := u.process(ctx, f, true); err != nil {
 		return nil, err
 	}
@@ -439,15 +439,31 @@ func (t *tusUpload) Terminate(ctx context.Context) error {
 // tusResponse adds sticky's headers to tusd's responses.
 type tusResponse struct {
 	http.ResponseWriter
-	u     *Uploader
-	req   *tusRequest
-	wrote bool
+	u       *Uploader
+	req     *tusRequest
+	wrote   bool
+	swallow bool // tusd's own error text is replaced by sticky's JSON
 }
 
 func (w *tusResponse) WriteHeader(code int) {
 	if !w.wrote && code >= 200 {
 		w.wrote = true
 		w.u.decorate(w.Header(), code, w.req)
+		if code >= 400 && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+			// An error of tusd itself ("ERR_MISMATCHED_OFFSET: ..."): answer
+			// in the endpoint's JSON shape, with a sentence for a person.
+			w.swallow = true
+			b, _ := json.Marshal(errorReply(fail(ErrMalformed, tusSentence(code))))
+			h := w.Header()
+			h.Del("Content-Length")
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			h.Set("X-Content-Type-Options", "nosniff")
+			w.ResponseWriter.WriteHeader(code)
+			if w.req.r.Method != http.MethodHead {
+				w.ResponseWriter.Write(append(b, '\n'))
+			}
+			return
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -456,7 +472,30 @@ func (w *tusResponse) Write(b []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.swallow {
+		return len(b), nil
+	}
 	return w.ResponseWriter.Write(b)
+}
+
+// tusSentence says in words what a status of tusd's own means.
+func tusSentence(code int) string {
+	switch code {
+	case http.StatusNotFound, http.StatusGone:
+		return errUnknownUpload.Error()
+	case http.StatusConflict:
+		return "The upload's offset does not match what the server holds. Ask for the offset (HEAD) and resume from there."
+	case http.StatusRequestEntityTooLarge:
+		return "The upload sent more bytes than it declared."
+	case http.StatusLocked:
+		return "The upload is busy with another request. Please try again in a moment."
+	case http.StatusNotImplemented:
+		return "This server does not support that kind of resumable upload. Declare the upload's length when creating it."
+	}
+	if code >= 500 {
+		return "Something went wrong with the upload. Please try again."
+	}
+	return "The resumable upload request is malformed. Please try again."
 }
 
 // Unwrap lets tusd set the connection's deadlines.

@@ -306,7 +306,12 @@ func New(c Config) (*Uploader, error) {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, fail(ErrNotAllowed, "Uploads from another site are not accepted."))
+		err := fail(ErrNotAllowed, "Uploads from another site are not accepted.")
+		if rest, _ := strings.CutPrefix(r.URL.Path, u.path); rest == "fine" || strings.HasPrefix(rest, "fine/") {
+			writeFineError(w, err) // Fine Uploader reads {"success":false,"error":...}
+			return
+		}
+		writeError(w, err)
 	}))
 	u.mux = cop.Handler(http.HandlerFunc(u.route))
 	return u, nil

@@ -78,6 +78,55 @@ func (d *DiskUploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[
 	}
 }
 
+// removeOrphans removes data files last written before t whose .info file
+// is gone: what an upload leaves when it is cut at the wrong moment (the
+// info removed, the data still being written). They are not uploads, so
+// UploadsBefore does not list them.
+func (d *DiskUploads) removeOrphans(ctx context.Context, t time.Time) (removed int, err error) {
+	entries, err := os.ReadDir(d.Path)
+	if err != nil {
+		return 0, fmt.Errorf("sticky: listing %s: %w", d.Path, err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return removed, ctx.Err()
+		}
+		name := e.Name()
+		if !uploadID(name) || !e.Type().IsRegular() {
+			continue // not an upload's data file
+		}
+		if _, err := os.Lstat(filepath.Join(d.Path, name+".info")); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		st, err := e.Info()
+		if err != nil || !st.ModTime().Before(t) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(d.Path, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}
+
+// uploadID reports whether name is shaped like the id of an upload in the
+// disk store: 16 or more letters, digits, '-' or '_' (tusd makes 32 hex
+// digits), nothing else.
+func uploadID(name string) bool {
+	if len(name) < 16 || len(name) > 128 {
+		return false
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // modified returns when upload id was last written: its info file or its
 // data, whichever changed last. The info must name the upload, so that a
 // stray .info file of something else in the directory is never taken for
@@ -139,6 +188,13 @@ func (u *Uploader) sweepBefore(ctx context.Context, t time.Time) (removed int, e
 			}
 		default:
 			removed++
+		}
+	}
+	if d, ok := u.store.(*DiskUploads); ok {
+		n, err := d.removeOrphans(ctx, t)
+		removed += n
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return removed, errors.Join(errs...)

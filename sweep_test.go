@@ -268,3 +268,34 @@ func TestAdoptS3Store(t *testing.T) {
 		t.Errorf("objects %v, want the upload and its info", left)
 	}
 }
+
+// A data file whose .info is gone (an upload cut at the wrong moment) is
+// removed once it is older than the TTL, and never before.
+func TestSweepRemovesOrphanedData(t *testing.T) {
+	dir := t.TempDir()
+	u, _ := newTestUploader(t, Config{TempDir: dir, TTL: time.Hour})
+	old := filepath.Join(dir, "0123456789abcdef0123456789abcdef")
+	young := filepath.Join(dir, "fedcba9876543210fedcba9876543210")
+	other := filepath.Join(dir, "notes.txt") // not an upload's name: left alone
+	for _, p := range []string{old, young, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(old, past, past)
+	os.Chtimes(other, past, past)
+	kept := sweepKeep(t, u, "kept.txt", "still wanted")
+	removed, err := u.Sweep(t.Context())
+	if err != nil || removed != 1 {
+		t.Fatalf("Sweep = %d, %v; want 1 orphan removed", removed, err)
+	}
+	for p, want := range map[string]bool{old: false, young: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+	if _, err := u.fromRef(t.Context(), kept.Ref, "alice", "file"); err != nil && !errors.Is(err, ErrWrongField) {
+		t.Errorf("a kept upload was touched: %v", err)
+	}
+}
