@@ -32,7 +32,7 @@ nginx:
 	} || { echo "make test: FAILED to install nginx (apt-get install nginx); the private-files tests run behind it" >&2; exit 1; }
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { echo "make test: nginx is still missing" >&2; exit 1; }
 
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2026.2.2
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
