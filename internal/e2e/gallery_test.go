@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,10 +10,8 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -193,59 +190,4 @@ func httpStatus(t *testing.T, c *http.Client, u string) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-// startDemoWith is startDemo with extra flags.
-func startDemoWith(t *testing.T, extra ...string) *demo {
-	t.Helper()
-	d := &demo{Data: filepath.Join(t.TempDir(), "data"), out: &syncBuffer{}}
-	args := append([]string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}, extra...)
-	cmd := exec.Command(demoBinary, args...)
-	cmd.Stderr = d.out
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the demo: %v", err)
-	}
-	exited := make(chan struct{})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(d.out, line)
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("demo output:\n%s", d.out.String())
-		}
-	})
-	select {
-	case u := <-found:
-		d.URL = u
-	case <-exited:
-		t.Fatalf("the demo exited early:\n%s", d.out.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the demo did not start:\n%s", d.out.String())
-	}
-	return d
 }

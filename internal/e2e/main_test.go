@@ -127,11 +127,17 @@ var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:[0-9]+)`
 // failed.
 func startDemo(t *testing.T, maxSize string) *demo {
 	t.Helper()
-	d := &demo{Data: filepath.Join(t.TempDir(), "data"), out: &syncBuffer{}}
-	args := []string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}
-	if maxSize != "" {
-		args = append(args, "-max-size", maxSize)
+	if maxSize == "" {
+		return startDemoWith(t)
 	}
+	return startDemoWith(t, "-max-size", maxSize)
+}
+
+// startDemoWith is startDemo with extra flags.
+func startDemoWith(t *testing.T, extra ...string) *demo {
+	t.Helper()
+	d := &demo{Data: filepath.Join(t.TempDir(), "data"), out: &syncBuffer{}}
+	args := append([]string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}, extra...)
 	cmd := exec.Command(demoBinary, args...)
 	cmd.Stderr = d.out
 	stdout, err := cmd.StdoutPipe()
