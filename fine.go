@@ -96,15 +96,6 @@ type fineError struct {
 
 func (e *fineError) Unwrap() error { return e.error }
 
-func writeFine(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
 // writeFineError answers err. Failures that the same request cannot mend
 // (4xx but 429, unless cut short) prevent retries: Fine Uploader then shows
 // the sentence and offers no retry.
@@ -118,7 +109,7 @@ func writeFineError(w http.ResponseWriter, err error) {
 		w.Header().Set("Retry-After", "30")
 	}
 	reset := fe != nil && fe.reset
-	writeFine(w, status, fineReply{
+	writeJSON(w, status, fineReply{
 		Error:        rep.Errors["upload"][0],
 		Reset:        reset,
 		PreventRetry: status < 500 && status != http.StatusTooManyRequests && !reset && (fe == nil || !fe.retry),
@@ -307,7 +298,7 @@ func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
 		writeFineError(w, err)
 		return
 	}
-	writeFine(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // readFineRequest reads the parameters of an upload, from the query and
@@ -678,5 +669,5 @@ func (u *Uploader) fineDelete(w http.ResponseWriter, r *http.Request, uuid strin
 		writeFineError(w, err)
 		return
 	}
-	writeFine(w, http.StatusOK, fineReply{Success: true})
+	writeJSON(w, http.StatusOK, fineReply{Success: true})
 }

@@ -44,7 +44,8 @@ func errorReply(err error) reply {
 	return reply{Errors: map[string][]string{"upload": {err.Error()}}}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v reply) {
+// writeJSON answers v as JSON, never cached or sniffed.
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
