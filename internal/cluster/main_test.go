@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickyuploads/sticky/internal/testproc"
+
 	"github.com/stickyuploads/sticky/internal/s3test"
 )
 
@@ -179,7 +181,7 @@ func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dieWithParent(d.cmd)
+	testproc.DieWithParent(d.cmd)
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("starting demo %s: %v", name, err)
 	}

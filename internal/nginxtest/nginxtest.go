@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stickyuploads/sticky/internal/testproc"
 )
 
 // Install is the command that installs nginx on Debian and Ubuntu.
@@ -77,20 +79,9 @@ func (s *Server) start(t testing.TB, bin string, server func(string) string) err
 	cmd := exec.Command(bin, "-p", s.Dir+"/", "-c", conf)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	dieWithParent(cmd)
-	if err := cmd.Start(); err != nil {
+	exited, stop, err := testproc.Start(cmd, syscall.SIGTERM)
+	if err != nil {
 		return err
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	stop := func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
 	}
 	s.URL = "http://" + addr
 	deadline := time.Now().Add(10 * time.Second)

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickyuploads/sticky/internal/testproc"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -76,20 +78,9 @@ func (s *Server) start(t testing.TB, bin string) error {
 	cmd.Env = cleanEnv()
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	dieWithParent(cmd)
-	if err := cmd.Start(); err != nil {
+	exited, stop, err := testproc.Start(cmd, os.Interrupt)
+	if err != nil {
 		return err
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	stop := func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
 	}
 	s.Endpoint = "http://" + addr
 	deadline := time.Now().Add(15 * time.Second)
