@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 const schema = `
@@ -63,13 +67,51 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	}
 	f.Close()
 	dsn := path + "?_busy_timeout=10000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	// Several demos sharing one fresh database race to switch it to WAL and
+	// create the schema. Some of those steps answer SQLITE_BUSY at once,
+	// without waiting on the busy timeout (the switch to WAL, and a reader
+	// upgrading to a writer), so a busy start is tried again, for a while.
+	const patience = 10 * time.Second
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, err
+		}
+		if err = createSchema(ctx, db); err == nil {
+			return db, nil
+		}
 		db.Close()
-		return nil, fmt.Errorf("creating the schema in %s: %w", path, err)
+		if !isBusy(err) || time.Since(start) > patience {
+			return nil, fmt.Errorf("creating the schema in %s: %w", path, err)
+		}
+		// Back off a little more each time, with jitter so that the
+		// racers do not meet again.
+		wait := time.Duration(attempt)*10*time.Millisecond + rand.N(20*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("creating the schema in %s: %w", path, ctx.Err())
+		case <-time.After(min(wait, 250*time.Millisecond)):
+		}
 	}
-	return db, nil
+}
+
+// createSchema creates the tables in one immediate transaction: it takes
+// the write lock first, so it waits for other writers instead of failing.
+func createSchema(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
