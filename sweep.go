@@ -79,9 +79,10 @@ func (d *DiskUploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[
 }
 
 // removeOrphans removes data files last written before t whose .info file
-// is gone: what an upload leaves when it is cut at the wrong moment (the
-// info removed, the data still being written). They are not uploads, so
-// UploadsBefore does not list them.
+// is gone or was cut off: what an upload leaves when it is cut at the wrong
+// moment (the info removed, the data still being written; a whole file's
+// data written, its info not). They are not uploads, so UploadsBefore does
+// not list them.
 func (d *DiskUploads) removeOrphans(ctx context.Context, t time.Time) (removed int, err error) {
 	entries, err := os.ReadDir(d.Path)
 	if err != nil {
@@ -96,8 +97,18 @@ func (d *DiskUploads) removeOrphans(ctx context.Context, t time.Time) (removed i
 		if !uploadID(name) || !e.Type().IsRegular() {
 			continue // not an upload's data file
 		}
-		if _, err := os.Lstat(filepath.Join(d.Path, name+".info")); !errors.Is(err, fs.ErrNotExist) {
+		infoPath := filepath.Join(d.Path, name+".info")
+		ist, err := os.Lstat(infoPath)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil || !ist.Mode().IsRegular() || !ist.ModTime().Before(t):
 			continue
+		default:
+			// An .info that does not name its upload was cut off while it
+			// was written: the upload was never whole.
+			if _, err := d.modified(name); !errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
 		}
 		st, err := e.Info()
 		if err != nil || !st.ModTime().Before(t) {
@@ -106,6 +117,11 @@ func (d *DiskUploads) removeOrphans(ctx context.Context, t time.Time) (removed i
 		if err := os.Remove(filepath.Join(d.Path, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 			continue
+		}
+		if ist != nil {
+			if err := os.Remove(infoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
 		}
 		removed++
 	}

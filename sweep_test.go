@@ -277,20 +277,33 @@ func TestSweepRemovesOrphanedData(t *testing.T) {
 	old := filepath.Join(dir, "0123456789abcdef0123456789abcdef")
 	young := filepath.Join(dir, "fedcba9876543210fedcba9876543210")
 	other := filepath.Join(dir, "notes.txt") // not an upload's name: left alone
-	for _, p := range []string{old, young, other} {
+	// Data whose .info was cut off as it was written: removed with it.
+	cut := filepath.Join(dir, "00112233445566778899aabbccddeeff")
+	// The same, young: left alone, as an upload being finished would be.
+	cutYoung := filepath.Join(dir, "ffeeddccbbaa99887766554433221100")
+	for _, p := range []string{old, young, other, cut, cutYoung} {
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	for _, p := range []string{cut, cutYoung} {
+		if err := os.WriteFile(p+".info", []byte(`{"ID":"`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	past := time.Now().Add(-2 * time.Hour)
-	os.Chtimes(old, past, past)
-	os.Chtimes(other, past, past)
+	for _, p := range []string{old, other, cut, cut + ".info"} {
+		os.Chtimes(p, past, past)
+	}
 	kept := sweepKeep(t, u, "kept.txt", "still wanted")
 	removed, err := u.Sweep(t.Context())
-	if err != nil || removed != 1 {
-		t.Fatalf("Sweep = %d, %v; want 1 orphan removed", removed, err)
+	if err != nil || removed != 2 {
+		t.Fatalf("Sweep = %d, %v; want 2 orphans removed", removed, err)
 	}
-	for p, want := range map[string]bool{old: false, young: true, other: true} {
+	for p, want := range map[string]bool{
+		old: false, young: true, other: true,
+		cut: false, cut + ".info": false, cutYoung: true, cutYoung + ".info": true,
+	} {
 		if _, err := os.Stat(p); (err == nil) != want {
 			t.Errorf("%s exists: %v, want %v", filepath.Base(p), err == nil, want)
 		}

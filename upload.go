@@ -227,30 +227,36 @@ func (u *Uploader) receive(r *http.Request, in Incoming, src io.Reader) (*File, 
 // returns the upload's id and size. Whatever fails, nothing is left in the
 // store.
 func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader, limit int64) (string, int64, error) {
+	body := &sourceReader{r: src}
+	check := func(size int64, err error) error {
+		switch {
+		case body.err != nil:
+			return readFailure(body.err, limit)
+		case err != nil:
+			return u.storeFailure(err)
+		case size > limit:
+			return tooLarge(limit)
+		}
+		return nil
+	}
+	if d, ok := u.store.(*DiskUploads); ok && info.ID == "" {
+		return d.putWhole(info, io.LimitReader(body, limit+1), check)
+	}
+
 	info.SizeIsDeferred = true
 	up, err := u.store.NewUpload(ctx, info)
 	if err != nil {
 		return "", 0, u.storeFailure(err)
 	}
-	body := &sourceReader{r: src}
 	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, limit+1))
-	switch {
-	case body.err != nil:
-		err = readFailure(body.err, limit)
-	case err != nil:
-		err = u.storeFailure(err)
-	case size > limit:
-		err = tooLarge(limit)
-	default:
+	if err = check(size, err); err == nil {
 		if err = u.deferLen.AsLengthDeclarableUpload(up).DeclareLength(ctx, size); err == nil {
 			err = up.FinishUpload(ctx)
 		}
-		if err != nil {
-			err = u.storeFailure(err)
+		if err == nil {
+			info, err = up.GetInfo(ctx)
 		}
-	}
-	if err == nil {
-		if info, err = up.GetInfo(ctx); err != nil {
+		if err != nil {
 			err = u.storeFailure(err)
 		}
 	}

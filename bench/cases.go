@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -146,6 +147,9 @@ func (h *harness) interleave(ctx context.Context, cs []*contender) {
 			if c.after != nil {
 				c.after()
 			}
+			// Start the next run with nothing left for the disk to write
+			// back, whoever wrote it.
+			syscall.Sync()
 			if err != nil {
 				c.res.Err = err.Error()
 				continue
