@@ -18,14 +18,14 @@ import (
 // it writes the data, asks check about the copy (its length and error),
 // then writes the upload's .info once, complete, in the filestore's own
 // format. That is two files created, where going through tusd's upload
-// steps opens five (the .info written empty-sized, rewritten, read back),
-// which is most of the cost of a small upload on a disk where creating a
-// file is slow.
+// steps opens five (the .info written, rewritten once the length is known,
+// read back), and creating a file is most of the cost of a small upload on
+// a slow disk.
 //
-// Until its .info exists the data is not an upload: GetUpload does not find
-// it, and Sweep removes it as an orphan once it is older than the TTL.
-// Whatever fails, nothing is left behind. The error of a failed step is
-// given to check, which explains it.
+// Until its .info is written the data is not an upload: its id is known to
+// no one, an empty .info names no upload, and Sweep removes both as orphans
+// once they are older than the TTL. Whatever fails, nothing is left behind.
+// The error of a failed step is given to check, which explains it.
 func (d *DiskUploads) putWhole(info handler.FileInfo, src io.Reader, check func(int64, error) error) (string, int64, error) {
 	var b [16]byte
 	rand.Read(b[:])
@@ -33,17 +33,43 @@ func (d *DiskUploads) putWhole(info handler.FileInfo, src io.Reader, check func(
 	binPath := filepath.Join(d.Path, id)
 	infoPath := binPath + ".info"
 
+	// The .info is created while the data streams: creating a file costs
+	// about as much as writing a megabyte here, and the two overlap. Until
+	// it is written it is empty, which no reader takes for an upload.
+	type created struct {
+		f   *os.File
+		err error
+	}
+	infoFile := make(chan created, 1)
+	go func() {
+		f, err := d.create(infoPath)
+		infoFile <- created{f, err}
+	}()
+	// fail removes what was written and returns err.
+	infoOpen := true
+	fail := func(err error) (string, int64, error) {
+		if infoOpen {
+			if c := <-infoFile; c.err == nil {
+				c.f.Close()
+				os.Remove(infoPath)
+			}
+		} else {
+			os.Remove(infoPath)
+		}
+		os.Remove(binPath)
+		return "", 0, err
+	}
+
 	f, err := d.create(binPath)
 	if err != nil {
-		return "", 0, check(0, err)
+		return fail(check(0, err))
 	}
 	size, err := io.Copy(f, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err = check(size, err); err != nil {
-		os.Remove(binPath)
-		return "", 0, err
+	if err := check(size, err); err != nil {
+		return fail(err)
 	}
 
 	info.ID = id
@@ -54,12 +80,20 @@ func (d *DiskUploads) putWhole(info handler.FileInfo, src io.Reader, check func(
 		filestore.StorageKeyInfoPath: infoPath,
 	}
 	data, err := json.Marshal(info)
-	if err == nil {
-		err = d.writeNew(infoPath, data)
+	if err != nil {
+		return fail(check(size, err))
+	}
+	c := <-infoFile
+	infoOpen = false
+	if c.err != nil {
+		return fail(check(size, c.err))
+	}
+	_, err = c.f.Write(data)
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		os.Remove(binPath)
-		return "", 0, check(size, err)
+		return fail(check(size, err))
 	}
 	return id, size, nil
 }
@@ -76,20 +110,4 @@ func (d *DiskUploads) create(path string) (*os.File, error) {
 		f, err = os.OpenFile(path, flags, d.FileModePerm)
 	}
 	return f, err
-}
-
-// writeNew writes data to a new file at path; on failure it leaves none.
-func (d *DiskUploads) writeNew(path string, data []byte) error {
-	f, err := d.create(path)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
 }
