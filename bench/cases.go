@@ -34,7 +34,7 @@ type plan struct {
 // planFor is the plan of a full run, or of a quick one, with -runs applied.
 func planFor(o options) plan {
 	p := plan{
-		runs:         3,
+		runs:         5,
 		oneshotSizes: []int64{1 << 20, 64 << 20, 1 << 30},
 		tusSizes:     []int64{64 << 20, 1 << 30},
 		tusChunk:     8 << 20,
@@ -66,9 +66,9 @@ func planFor(o options) plan {
 }
 
 // repsFor is how many files of size one run uploads, so that a run of
-// small files lasts long enough to measure: up to 64 MiB in all.
+// small files lasts long enough to measure: up to 128 files, 128 MiB in all.
 func repsFor(size int64) int {
-	return int(max(1, min(32, (64<<20)/size)))
+	return int(max(1, min(128, (128<<20)/size)))
 }
 
 // harness runs the sections.

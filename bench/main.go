@@ -95,7 +95,7 @@ func parseFlags(args []string) (options, error) {
 	var only string
 	fs.BoolVar(&o.quick, "quick", false, "tiny sizes and one run, for a smoke test (figures are not meaningful)")
 	fs.StringVar(&o.out, "out", "docs", "the docs directory to write benchmarks.md and images/ into")
-	fs.IntVar(&o.runs, "runs", 0, "runs per case (default 3, or 1 with -quick)")
+	fs.IntVar(&o.runs, "runs", 0, "runs per case (default 5, or 1 with -quick)")
 	fs.StringVar(&only, "only", "", "run only the cases whose names match this regular expression (e.g. 'oneshot/.*/1GiB|refs')")
 	fs.StringVar(&o.tmp, "tmp", "", "directory for the scratch data (default: the system's temporary directory)")
 	fs.StringVar(&o.tusd, "tusd", "", "tusd binary to compare with (default: a build of "+tusdModule+"@"+tusdVersion+" in the user's cache directory, made when missing)")
