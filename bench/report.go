@@ -316,7 +316,7 @@ func (r *report) markdown() string {
 	p("\n![Resumable upload throughput](images/%s)\n\n", plotResumable)
 
 	p("## Private downloads\n\n")
-	p("One file of %s, read whole by one client. `private.Handler` checks the request (a stand-in for a session lookup) before sending; ", sizeWords(r.plan.downloadSize))
+	p("One file of %s, read whole by one client, %s a run. `private.Handler` checks the request (a stand-in for a session lookup) before sending; ", sizeWords(r.plan.downloadSize), times(r.plan.downloadReps))
 	p("`http.ServeFile` does the same check. Behind nginx, `private.Handler` answers with `X-Accel-Redirect` and nginx sends the file, ")
 	p("against nginx serving the same file from a plain location. nginx runs as a single process (`master_process off`) with `sendfile on`; ")
 	p("its row's memory adds nginx's peak to the app's.\n\n")
@@ -492,4 +492,15 @@ func nans(n int) []float64 {
 		s[i] = math.NaN()
 	}
 	return s
+}
+
+// times says how many times in a row something is done.
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }
