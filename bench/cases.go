@@ -69,9 +69,9 @@ func planFor(o options) plan {
 }
 
 // repsFor is how many files of size one run uploads, so that a run of
-// small files lasts long enough to measure: up to 128 files, 128 MiB in all.
+// small files lasts long enough to measure: up to 256 files, 256 MiB in all.
 func repsFor(size int64) int {
-	return int(max(1, min(128, (128<<20)/size)))
+	return int(max(1, min(256, (256<<20)/size)))
 }
 
 // harness runs the sections.
@@ -314,10 +314,13 @@ func (h *harness) tus(ctx context.Context) []*result {
 				},
 				run: func(ctx context.Context) (float64, error) {
 					start := time.Now()
-					if err := tusUpload(ctx, client, endpoint, size, chunk, wantRef); err != nil {
-						return 0, err
+					reps := repsFor(size)
+					for range reps {
+						if err := tusUpload(ctx, client, endpoint, size, chunk, wantRef); err != nil {
+							return 0, err
+						}
 					}
-					return mibps(size, time.Since(start)), nil
+					return mibps(size*int64(reps), time.Since(start)), nil
 				},
 				after: func() { emptyDir(dir) },
 			})

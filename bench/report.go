@@ -295,7 +295,7 @@ func (r *report) markdown() string {
 	p("One file per request, `multipart/form-data` with a `field` part and the file in `upload`, as the client script sends it, ")
 	p("streamed by the client from a generator (nothing is held in memory) over loopback, with a Content-Length. ")
 	p("Each server writes to a temporary directory on the same disk and is a fresh process for each size, so its peak memory (VmHWM) is that case's alone. ")
-	p("Small files go several to a run, one after the other (up to 128, and 128 MiB in all), so that a run lasts long enough to measure.\n\n")
+	p("Small files go several to a run, one after the other (up to 256, and 256 MiB in all), so that a run lasts long enough to measure.\n\n")
 	p("- **sticky**: `sticky.New` with a `DiskStore`, mounted at `%s`, every request from the same user; it checks the type on the first bytes, the size as it streams, and signs a reference.\n", stickyMount)
 	p("- **bare streaming handler** (the baseline): `r.MultipartReader()`, then `io.Copy` of the file part into an `os.File`. No limits, no checks: as fast as Go stores a multipart upload here.\n")
 	p("- **ParseMultipartForm + FormFile**: the handler most tutorials show, `r.ParseMultipartForm(32 << 20)`, `r.FormFile`, `io.Copy` to the destination; beyond 32 MiB the file is written twice (a temporary file, then the copy).\n\n")
@@ -308,7 +308,8 @@ func (r *report) markdown() string {
 	p("## Resumable uploads (tus)\n\n")
 	p("The tus 1.0 protocol: a POST creates the upload, then PATCHes of %s each send it, the same chunk size for both servers, ", sizeWords(r.plan.tusChunk))
 	p("through the same client. sticky's tus endpoint is at `%s`; the baseline is tusd %s built from the module proxy ", stickyTus, tusdVersion)
-	p("(the version sticky embeds), run standalone with its filestore in a directory on the same disk.\n\n")
+	p("(the version sticky embeds), run standalone with its filestore in a directory on the same disk. ")
+	p("As with one-shot uploads, smaller files go several to a run (up to 256 MiB in all).\n\n")
 	p("| size | server | MiB/s | vs tusd | server peak memory |\n| --- | --- | --- | --- | --- |\n")
 	for _, row := range r.tus {
 		p("| %s | %s | %s | %s | %s |\n", sizeWords(row.Size), row.Label, figure(row, 0), ratioCell(r.tus, row), memCell(row))
