@@ -47,6 +47,26 @@ func ExampleS3Store() {
 	http.Handle("/uploads/", up)
 }
 
+func ExampleS3Uploads_Locker() {
+	ctx := context.Background()
+	store, err := sticky.S3Store(ctx, sticky.S3Config{Bucket: "uploads", Endpoint: "http://127.0.0.1:7070", PathStyle: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Every server behind the load balancer has the same three lines: a
+	// resumable upload begun on one may go on on any other.
+	up, err := sticky.New(sticky.Config{
+		Keys:     [][]byte{[]byte(os.Getenv("STICKY_SECRET"))},
+		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
+		Store:    store,
+		Locker:   store.Locker(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.Handle("/uploads/", up)
+}
+
 // recorder is a reverse proxy to the S3 server that notes the payload hash
 // header of every request.
 type recorder struct {

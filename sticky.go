@@ -142,7 +142,8 @@ type Config struct {
 
 	// Locker keeps apart the requests to one resumable upload. Default:
 	// tusd's memorylocker, right for one server process; several servers
-	// sharing a store need a locker they share (see docs/resumable.md).
+	// sharing a store need a locker they share, such as S3Uploads.Locker
+	// (see docs/resumable.md).
 	Locker handler.Locker
 }
 

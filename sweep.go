@@ -213,6 +213,11 @@ func (u *Uploader) sweepBefore(ctx context.Context, t time.Time) (removed int, e
 			errs = append(errs, err)
 		}
 	}
+	if s, ok := u.store.(*S3Uploads); ok {
+		if err := s.removeStaleLocks(ctx, t); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return removed, errors.Join(errs...)
 }
 

@@ -95,7 +95,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		RateLimit: cfg.Rate,
 	}
 	if a.store.temp != nil {
-		uc.Store = a.store.temp
+		// Demos sharing the bucket share the locks of resumable uploads
+		// too, so that a client may resume on any of them.
+		uc.Store, uc.Locker = a.store.temp, a.store.temp.Locker()
 	}
 	a.up, err = sticky.New(uc)
 	if err != nil {
@@ -109,9 +111,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	gc.Accept = []string{"image/*"}
 	gc.Fields = map[string]sticky.Rules{galleryField: {Accept: []string{"image/*"}}}
 	gc.TempDir = filepath.Join(cfg.Data, "gallery-tmp")
-	gc.Store = nil
+	gc.Store, gc.Locker = nil, nil
 	if a.store.galleryTemp != nil {
-		gc.Store = a.store.galleryTemp
+		gc.Store, gc.Locker = a.store.galleryTemp, a.store.galleryTemp.Locker()
 	}
 	gc.Processors = galleryProcessors()
 	a.gallery, err = sticky.New(gc)
