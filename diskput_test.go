@@ -63,13 +63,7 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 		if infos[i], err = up.GetInfo(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		rc, err := f.Open(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := io.ReadAll(rc)
-		rc.Close()
-		if !bytes.Equal(got, data) {
+		if got := fileBytes(t, f); !bytes.Equal(got, data) {
 			t.Errorf("lean %v: read back %d bytes, want %d", lean, len(got), len(data))
 		}
 		if ids := sweepIDs(t, disk, time.Now().Add(time.Hour)); !slices.Equal(ids, []string{f.id}) {

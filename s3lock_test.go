@@ -52,6 +52,18 @@ func mustLock(t *testing.T, l *S3Locker, id string, released chan struct{}) hand
 	return k
 }
 
+// die stops a held lock's renewals without letting it go, as when its
+// server dies, and returns it.
+func die(l handler.Lock) *s3Lock {
+	k := l.(*s3Lock)
+	k.mu.Lock()
+	close(k.stop)
+	done := k.done
+	k.mu.Unlock()
+	<-done
+	return k
+}
+
 // One server's lock keeps another's request waiting, asks its holder to
 // let go, and passes to the waiting one when let go; other uploads' locks
 // are free meanwhile, and nothing is left in the bucket.
@@ -130,13 +142,7 @@ func TestS3LockerTakesOverFromDeadHolder(t *testing.T) {
 	la, lb, lc := quick(stores[0].Locker(), lease), quick(stores[1].Locker(), lease), quick(stores[2].Locker(), lease)
 
 	a := mustLock(t, la, "upload", make(chan struct{}))
-	// A's server dies: its renewals stop, the lock object stays.
-	ka := a.(*s3Lock)
-	ka.mu.Lock()
-	close(ka.stop)
-	done := ka.done
-	ka.mu.Unlock()
-	<-done
+	ka := die(a) // A's server dies: its renewals stop, the lock object stays
 
 	start := time.Now()
 	b := mustLock(t, lb, "upload", make(chan struct{}))
@@ -242,13 +248,7 @@ func TestS3LockerSweep(t *testing.T) {
 	dead := quick(stores[0].Locker(), 200*time.Millisecond)
 	live := quick(stores[1].Locker(), 5*time.Second)
 
-	a := mustLock(t, dead, "dead-upload", make(chan struct{}))
-	ka := a.(*s3Lock)
-	ka.mu.Lock()
-	close(ka.stop)
-	done := ka.done
-	ka.mu.Unlock()
-	<-done
+	die(mustLock(t, dead, "dead-upload", make(chan struct{})))
 	b := mustLock(t, live, "live-upload", make(chan struct{}))
 	defer b.Unlock()
 	// A waiter of the live lock that died, leaving its release request.
