@@ -87,16 +87,7 @@ func (u *Uploader) Widget(f Field) template.HTML {
 		Any  bool   // something is kept
 		Tus  string // the resumable endpoint, for big files
 	}{Field: f}
-	if data.ID == "" {
-		data.ID = f.Name
-	}
-	if data.Accept == "" {
-		data.Accept = acceptAttr(u.rules(f.Name).Accept)
-	}
-	if data.Endpoint == "" {
-		data.Endpoint = u.path
-		data.Tus = u.path + "tus/"
-	}
+	data.Tus = u.defaults(f.Name, &data.ID, &data.Accept, &data.Endpoint)
 	view := func(k *File) keptView { return keptView{Name: k.Name, Size: SizeString(k.Size), Ref: k.Ref} }
 	if f.Kept != nil {
 		v := view(f.Kept)
@@ -163,19 +154,28 @@ func (u *Uploader) UploadList(l UploadList) template.HTML {
 		UploadList
 		Tus string
 	}{UploadList: l}
-	if data.ID == "" {
-		data.ID = l.Field
-	}
-	if data.Accept == "" {
-		data.Accept = acceptAttr(u.rules(l.Field).Accept)
-	}
-	if data.Endpoint == "" {
-		data.Endpoint = u.path
-		data.Tus = u.path + "tus/"
-	}
+	data.Tus = u.defaults(l.Field, &data.ID, &data.Accept, &data.Endpoint)
 	var b bytes.Buffer
 	if err := uploadListTmpl.Execute(&b, data); err != nil {
 		panic("sticky: upload list template: " + err.Error())
 	}
 	return template.HTML(b.String())
+}
+
+// defaults fills what a field's markup leaves empty: its id (the field's
+// name), its accept attribute (the field's rules) and its endpoint (this
+// Uploader's). It returns the resumable endpoint to go with an endpoint of
+// this Uploader's, or "" for a custom one.
+func (u *Uploader) defaults(field string, id, accept, endpoint *string) (tus string) {
+	if *id == "" {
+		*id = field
+	}
+	if *accept == "" {
+		*accept = acceptAttr(u.rules(field).Accept)
+	}
+	if *endpoint == "" {
+		*endpoint = u.path
+		tus = u.TusURL()
+	}
+	return tus
 }
