@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/internal/testproc"
 )
 
 // refFixture measures references through sticky's public API, in process:
@@ -218,9 +219,9 @@ var benchLine = regexp.MustCompile(`(?m)^(BenchmarkRef(?:Sign|Verify))(?:-\d+)?\
 // runs times each and returns their operations per second by name; an empty
 // map when the package has none of them.
 func goTestRefs(ctx context.Context, runs int, benchtime time.Duration) (map[string][]float64, error) {
-	root, err := moduleRoot()
+	root, err := testproc.ModuleRoot()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (run the harness from the repository)", err)
 	}
 	has, err := hasRootBenchmarks(root)
 	if err != nil || !has {
@@ -266,23 +267,4 @@ func hasRootBenchmarks(root string) (bool, error) {
 		}
 	}
 	return false, nil
-}
-
-// moduleRoot finds sticky's module directory from the working directory up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(b, []byte("module github.com/stickyuploads/sticky\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the sticky module (run the harness from the repository)")
-		}
-		dir = parent
-	}
 }

@@ -94,7 +94,7 @@ func TestTwoServers(t *testing.T) {
 
 	// Nothing went wrong on the way, as the demos see it.
 	for _, d := range demos {
-		for _, line := range strings.Split(d.out.String(), "\n") {
+		for _, line := range strings.Split(d.Out.String(), "\n") {
 			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
 				t.Errorf("demo %s: %s", d.Name, line)
 			}
@@ -133,7 +133,7 @@ func TestExpiry(t *testing.T) {
 	}
 	c.wantBucket(t)
 	for _, d := range demos {
-		if out := d.out.String(); strings.Contains(out, "sweeping the temporary store") {
+		if out := d.Out.String(); strings.Contains(out, "sweeping the temporary store") {
 			t.Errorf("demo %s failed to sweep:\n%s", d.Name, out)
 		}
 	}

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -15,18 +14,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/stickyuploads/sticky/internal/testproc"
-
 	"github.com/stickyuploads/sticky/internal/s3test"
+	"github.com/stickyuploads/sticky/internal/testproc"
 )
 
 var (
@@ -44,49 +39,19 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "cluster:", err)
 		return 1
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cluster:", err)
-		return 1
-	}
 	dir, err := os.MkdirTemp("", "sticky-cluster-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cluster:", err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-
-	demoBinary = filepath.Join(dir, "sticky-demo")
-	// Without -race even under -race: the race detector makes bcrypt, which
-	// every start and sign-in runs, twenty times slower. The demo's own
-	// tests run its code under -race.
-	build := exec.Command("go", "build", "-o", demoBinary, "./cmd/sticky-demo")
-	build.Dir = root
 	start := time.Now()
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "cluster: building the demo (go %s in %s): %v\n%s", strings.Join(build.Args[1:], " "), root, err, out)
+	if demoBinary, err = testproc.BuildDemo(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "cluster:", err)
 		return 1
 	}
 	buildTime = time.Since(start)
 	return m.Run()
-}
-
-// moduleRoot walks up from the package directory to the one with go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the package directory")
-		}
-		dir = parent
-	}
 }
 
 // ---- The cluster ----
@@ -117,14 +82,9 @@ func newCluster(t *testing.T) *cluster {
 
 // demo is one running sticky-demo process.
 type demo struct {
+	*testproc.Demo
 	Name string // "A", "B"
-	URL  string // http://127.0.0.1:PORT
 	Data string // its own -data directory
-	out  *syncBuffer
-	cmd  *exec.Cmd
-	args []string
-	seen chan string // the URL, once printed
-	gone chan struct{}
 }
 
 // start runs one demo per name, all at once, on the shared bucket, key and
@@ -137,28 +97,14 @@ func (c *cluster) start(t *testing.T, names []string, extra ...string) []*demo {
 		demos[i] = c.spawn(t, name, extra)
 	}
 	for _, d := range demos {
-		select {
-		case d.URL = <-d.seen:
-		case <-d.gone:
-			t.Fatalf("demo %s exited before it printed \"listening on http://127.0.0.1:PORT\":\n%s", d.Name, d.out)
-		case <-time.After(20 * time.Second):
-			t.Fatalf("demo %s printed no \"listening on\" line within 20s:\n%s", d.Name, d.out)
-		}
+		d.Listen(t)
 	}
 	return demos
 }
 
-var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:[0-9]+)`)
-
 func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
 	t.Helper()
-	d := &demo{
-		Name: name,
-		Data: filepath.Join(t.TempDir(), "data-"+name),
-		out:  &syncBuffer{},
-		seen: make(chan string, 1),
-		gone: make(chan struct{}),
-	}
+	d := &demo{Name: name, Data: filepath.Join(t.TempDir(), "data-"+name)}
 	// The S3 store keeps a part in flight in a temporary file: point the
 	// demo's temporary directory into its -data, so that what it leaves
 	// there is seen.
@@ -166,77 +112,20 @@ func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	d.args = append([]string{
-		"-addr", "127.0.0.1:0",
-		"-data", d.Data,
-		"-db", c.db,
-		"-s3-endpoint", c.s3.Endpoint,
-		"-s3-bucket", c.bucket,
-		"-user", testUser + ":" + testPassword,
-	}, extra...)
-	d.cmd = exec.Command(demoBinary, d.args...)
-	d.cmd.Env = append(os.Environ(), "STICKY_SECRET="+testSecret, "TMPDIR="+tmp)
-	d.cmd.Stderr = d.out
-	stdout, err := d.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	testproc.DieWithParent(d.cmd)
-	if err := d.cmd.Start(); err != nil {
-		t.Fatalf("starting demo %s: %v", name, err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(d.out, line)
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				select {
-				case d.seen <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		d.cmd.Wait()
-		close(d.gone)
-	}()
-	t.Cleanup(func() { d.stop(t) })
+	d.Demo = testproc.StartDemo(t, demoBinary, testproc.DemoConfig{
+		Name: "demo " + name,
+		Args: append([]string{
+			"-addr", "127.0.0.1:0",
+			"-data", d.Data,
+			"-db", c.db,
+			"-s3-endpoint", c.s3.Endpoint,
+			"-s3-bucket", c.bucket,
+			"-user", testUser + ":" + testPassword,
+		}, extra...),
+		Env:      []string{"STICKY_SECRET=" + testSecret, "TMPDIR=" + tmp},
+		MustStop: true,
+	})
 	return d
-}
-
-// stop ends the demo as a service manager would: SIGTERM, then SIGKILL
-// after 5s, which fails the test.
-func (d *demo) stop(t *testing.T) {
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.gone:
-	case <-time.After(5 * time.Second):
-		t.Errorf("demo %s did not stop within 5s of SIGTERM", d.Name)
-		d.cmd.Process.Kill()
-		<-d.gone
-	}
-	if t.Failed() {
-		t.Logf("demo %s (%s):\n%s", d.Name, strings.Join(d.args, " "), d.out)
-	}
-}
-
-// syncBuffer collects a demo's output from two goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // ---- What is left where ----

@@ -1,20 +1,13 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/stickyuploads/sticky/internal/testproc"
 )
 
 // chromiumPath is Debian's Chromium, which `make test` installs.
@@ -43,7 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	root, err := findModuleRoot()
+	root, err := testproc.ModuleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -56,34 +51,11 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-
-	demoBinary = filepath.Join(dir, "sticky-demo")
-	build := exec.Command("go", "build", "-o", demoBinary, "./cmd/sticky-demo")
-	build.Dir = moduleRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: building the demo (go build ./cmd/sticky-demo in %s): %v\n%s", moduleRoot, err, out)
+	if demoBinary, err = testproc.BuildDemo(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	return m.Run()
-}
-
-// findModuleRoot walks up from the package directory (the working directory
-// of a test) to the directory that holds go.mod.
-func findModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the package directory")
-		}
-		dir = parent
-	}
 }
 
 // ---- The demo app ----
@@ -94,32 +66,11 @@ const (
 	testPassword = "correct horse battery staple"
 )
 
-// demo is one running sticky-demo process.
+// demo is one running sticky-demo process, or a site standing in for it.
 type demo struct {
 	URL  string // http://127.0.0.1:PORT, no trailing slash
 	Data string // its -data directory
-	out  *syncBuffer
 }
-
-// syncBuffer collects the demo's output from two goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:[0-9]+)`)
 
 // startDemo runs the demo binary on a free port with its own data directory
 // and the test user. maxSize is the -max-size flag ("" for the default). The
@@ -136,59 +87,12 @@ func startDemo(t *testing.T, maxSize string) *demo {
 // startDemoWith is startDemo with extra flags.
 func startDemoWith(t *testing.T, extra ...string) *demo {
 	t.Helper()
-	d := &demo{Data: filepath.Join(t.TempDir(), "data"), out: &syncBuffer{}}
-	args := append([]string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}, extra...)
-	cmd := exec.Command(demoBinary, args...)
-	cmd.Stderr = d.out
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the demo: %v", err)
-	}
-	exited := make(chan struct{})
-	found := make(chan string, 1)
-	go func() {
-		// Read stdout to the end, so the demo never blocks on a full pipe.
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(d.out, line)
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		// SIGTERM first: the demo shuts down gracefully. Kill it if it
-		// takes too long.
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("demo output (%s):\n%s", strings.Join(args, " "), d.out.String())
-		}
+	d := &demo{Data: filepath.Join(t.TempDir(), "data")}
+	p := testproc.StartDemo(t, demoBinary, testproc.DemoConfig{
+		Args: append([]string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}, extra...),
 	})
-
-	select {
-	case u := <-found:
-		d.URL = u
-	case <-exited:
-		t.Fatalf("the demo exited before it printed \"listening on http://127.0.0.1:PORT\":\n%s", d.out.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the demo printed no \"listening on http://127.0.0.1:PORT\" line within 20s:\n%s", d.out.String())
-	}
+	p.Listen(t)
+	d.URL = p.URL
 	return d
 }
 
