@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/stickyuploads/sticky/internal/testproc"
 )
 
 func TestMain(m *testing.M) {
@@ -160,9 +161,9 @@ func TestRun(t *testing.T) {
 
 // running is the command started by startRun.
 type running struct {
-	URL    string        // http://127.0.0.1:PORT
-	Stdout []string      // the lines up to "listening on ..."
-	Stderr *lockedBuffer // the log
+	URL    string           // http://127.0.0.1:PORT
+	Stdout []string         // the lines up to "listening on ..."
+	Stderr *testproc.Buffer // the log
 	cancel context.CancelFunc
 	done   chan error
 	once   sync.Once
@@ -175,7 +176,7 @@ type running struct {
 func startRun(t *testing.T, getenv func(string) string, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	d := &running{Stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	d := &running{Stderr: &testproc.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	go func() {
 		d.done <- run(ctx, args, getenv, pw, d.Stderr)
@@ -224,24 +225,6 @@ func (d *running) Stop() error {
 		}
 	})
 	return d.err
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func contains(lines []string, sub string) bool {
