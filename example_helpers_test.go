@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+
+	"github.com/stickyuploads/sticky"
 )
 
 func tempDir() string {
@@ -16,6 +18,17 @@ func tempDir() string {
 		panic(err)
 	}
 	return d
+}
+
+// tempStore returns a disk store in a new temporary directory.
+func tempStore() *sticky.DiskStore { return mustDisk(tempDir()) }
+
+func mustDisk(dir string) *sticky.DiskStore {
+	s, err := sticky.NewDiskStore(dir)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // multipartBody builds a form post with the given values and, when field is

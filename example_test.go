@@ -24,7 +24,7 @@ func Example() {
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
 		Accept:   []string{"image/*", "application/pdf", "text/plain"},
-		TempDir:  tempDir(),
+		Store:    tempStore(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -80,7 +80,7 @@ func ExampleForm_File() {
 	up, _ := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		TempDir:  tempDir(),
+		Store:    tempStore(),
 	})
 	read := func(user string, body io.Reader, ctype string) (*sticky.File, error) {
 		r := httptest.NewRequest("POST", "/documents/new", body)

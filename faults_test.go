@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky"
-	"github.com/stickyuploads/sticky/internal/s3test"
 	"github.com/stickyuploads/sticky/storetest"
 	"github.com/tus/tusd/v2/pkg/handler"
 )
@@ -36,7 +35,7 @@ import (
 func faultSite(t *testing.T, c sticky.Config) (*storetest.Site, *storetest.Faulty, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "store")
-	disk, err := sticky.DiskStore(dir)
+	disk, err := sticky.NewDiskStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +262,7 @@ func (s *finishFailing) AsLengthDeclarableUpload(up handler.Upload) handler.Leng
 
 func TestFaultStoreFails(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
-	disk, err := sticky.DiskStore(dir)
+	disk, err := sticky.NewDiskStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +324,7 @@ func TestFaultFullTmpfs(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs (%v); the Faulty ENOSPC variant in TestFaultStoreFails stands", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	site := storetest.NewSite(t, sticky.Config{TempDir: dir, MaxSize: 4 << 20})
+	site := storetest.NewSite(t, sticky.Config{Store: mustDisk(dir), MaxSize: 4 << 20})
 	keptData := []byte("kept on a small disk\n")
 	kept := site.MustUpload(t, "doc", "kept.txt", keptData)
 	status, rep, err := site.Upload(t.Context(), "doc", "big.txt", bytes.NewReader(bytes.Repeat([]byte("y"), 1<<20)))
@@ -357,48 +356,3 @@ func (c *cutReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func TestFaultS3GoesAwayMidUpload(t *testing.T) {
-	srv := s3test.Start(t)
-	bucket := srv.NewBucket(t)
-	srv.SetEnv(t)
-	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	proxy := &switchable{target: strings.TrimPrefix(srv.Endpoint, "http://")}
-	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: bucket, Endpoint: proxy.start(t), PathStyle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const ttl = 3 * time.Second
-	site := storetest.NewSite(t, sticky.Config{Store: store, MaxSize: 16 << 20, TTL: ttl})
-	keptData := []byte("kept before S3 went away\n")
-	kept := site.MustUpload(t, "doc", "kept.txt", keptData)
-	begun := time.Now()
-
-	// S3 goes away after the first 5 MiB part has gone up.
-	data := bytes.Repeat([]byte("s3 mid-upload..\n"), 12<<20/16)
-	body := &cutReader{r: bytes.NewReader(data), n: 7 << 20, at: func() {
-		time.Sleep(300 * time.Millisecond) // let the first part reach S3
-		proxy.setDown(true)
-	}}
-	status, rep, err := site.Upload(t.Context(), "doc", "big.txt", body)
-	if err != nil || status != http.StatusServiceUnavailable || rep.IsValid {
-		t.Errorf("upload while S3 went away: %d %+v %v; want 503", status, rep, err)
-	}
-	partial := len(srv.MultipartUploads(t, bucket, ""))
-	proxy.setDown(false)
-
-	// Back: the kept upload reads whole; the cut one was never handed out.
-	wantReadable(t, site, kept.Stored, keptData)
-	// Past the TTL the sweep removes everything, unfinished multipart
-	// uploads included.
-	time.Sleep(time.Until(begun.Add(ttl + 1500*time.Millisecond)))
-	if _, err := site.Sweep(t.Context()); err != nil {
-		t.Fatalf("Sweep: %v", err)
-	}
-	if objs := srv.Objects(t, bucket, ""); len(objs) != 0 {
-		t.Errorf("after the sweep: objects %q", objs)
-	}
-	if mps := srv.MultipartUploads(t, bucket, ""); len(mps) != 0 {
-		t.Errorf("after the sweep: %d multipart uploads", len(mps))
-	}
-	t.Logf("S3 went away mid-upload: 503; %d unfinished multipart uploads left until the sweep removed them", partial)
-}

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/stickyuploads/sticky/internal/s3test"
 	"github.com/tus/tusd/v2/pkg/handler"
 )
 
@@ -272,7 +271,7 @@ func TestFineChunked(t *testing.T) {
 // Two servers sharing the store and the keys take the chunks in turn: the
 // upload is found from (owner, qquuid) alone, on either.
 func TestFineChunkedAcrossServers(t *testing.T) {
-	store, err := DiskStore(t.TempDir())
+	store, err := NewDiskStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +286,7 @@ func TestFineChunkedAcrossServers(t *testing.T) {
 
 // After a key rotation, an upload begun under the old key goes on.
 func TestFineChunkedAcrossKeyRotation(t *testing.T) {
-	store, err := DiskStore(t.TempDir())
+	store, err := NewDiskStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,11 +518,11 @@ func TestFineFailures(t *testing.T) {
 // racing a stalled attempt) is detected: the upload is removed and the
 // client told to start over, never handed a reference to mixed bytes.
 func TestFineConcurrentWriterDetected(t *testing.T) {
-	disk, err := DiskStore(t.TempDir())
+	disk, err := NewDiskStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &meddlingStore{DiskUploads: disk}
+	store := &meddlingStore{DiskStore: disk}
 	up, dir := newTestUploader(t, Config{Store: store})
 	data := fineBytes(9_000)
 	params, chunk := chunkOf(fineUUID, "file", "m.bin", data, 4_000, 0)
@@ -540,7 +539,7 @@ func TestFineConcurrentWriterDetected(t *testing.T) {
 // meddlingStore appends a byte after each write, once told to, as another
 // request writing the same upload would.
 type meddlingStore struct {
-	*DiskUploads
+	*DiskStore
 	meddle atomic.Bool
 }
 
@@ -558,7 +557,7 @@ func (m meddledUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 }
 
 func (s *meddlingStore) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
-	up, err := s.DiskUploads.NewUpload(ctx, info)
+	up, err := s.DiskStore.NewUpload(ctx, info)
 	if err != nil {
 		return nil, err
 	}
@@ -566,7 +565,7 @@ func (s *meddlingStore) NewUpload(ctx context.Context, info handler.FileInfo) (h
 }
 
 func (s *meddlingStore) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
-	up, err := s.DiskUploads.GetUpload(ctx, id)
+	up, err := s.DiskStore.GetUpload(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -581,11 +580,11 @@ func unmeddle(up handler.Upload) handler.Upload {
 }
 
 func (s *meddlingStore) AsTerminatableUpload(up handler.Upload) handler.TerminatableUpload {
-	return s.DiskUploads.AsTerminatableUpload(unmeddle(up))
+	return s.DiskStore.AsTerminatableUpload(unmeddle(up))
 }
 
 func (s *meddlingStore) AsLengthDeclarableUpload(up handler.Upload) handler.LengthDeclarableUpload {
-	return s.DiskUploads.AsLengthDeclarableUpload(unmeddle(up))
+	return s.DiskStore.AsLengthDeclarableUpload(unmeddle(up))
 }
 
 // ---- deletion ----
@@ -694,57 +693,6 @@ func TestFineCrossOrigin(t *testing.T) {
 
 // ---- S3 ----
 
-// On S3 the store's id of an upload is not the name it was created with
-// (s3store appends the multipart upload's id): two servers sharing a bucket
-// still find it from (owner, qquuid). The last chunk sent again after the
-// upload completed (its reply lost) finds it complete.
-func TestFineS3AcrossServers(t *testing.T) {
-	srv := s3test.Start(t)
-	bucket := srv.NewBucket(t)
-	server := func() *Uploader {
-		store, err := S3Store(t.Context(), S3Config{Bucket: bucket, Client: srv.Client()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		up, _ := newTestUploader(t, Config{Store: store, MaxSize: 32 << 20})
-		return up
-	}
-	a, b := server(), server()
-	data := fineBytes(11 << 20)
-	const partSize = 5 << 20
-	res := fineSendChunks(t, []*Uploader{a, b}, "alice", fineUUID, "file", "big.bin", data, partSize)
-	wantFineSuccess(t, b, "alice", "file", res, "big.bin", data)
-
-	params, chunk := chunkOf(fineUUID, "file", "big.bin", data, partSize, 2)
-	again := finePost(t, b, "alice", params, "blob", chunk)
-	wantFineSuccess(t, a, "alice", "file", again, "big.bin", data)
-
-	// A server that stopped after the last bytes were stored, before it
-	// answered, left no receipt: the last chunk sent again finishes the
-	// upload, which S3 completed already, and accepts it.
-	forgetReceipt(t, a, "alice", fineUUID)
-	again = finePost(t, a, "alice", params, "blob", chunk)
-	wantFineSuccess(t, b, "alice", "file", again, "big.bin", data)
-
-	r := httptest.NewRequest(http.MethodDelete, "/uploads/fine/"+fineUUID, nil)
-	r.Header.Set("X-User", "alice")
-	if res := fineServe(t, a, r); res.status != 200 {
-		t.Fatalf("delete: %s", res.raw)
-	}
-	if left := srv.Objects(t, bucket, ""); len(left) != 0 {
-		t.Errorf("after the delete the bucket holds %q", left)
-	}
-	if left := srv.MultipartUploads(t, bucket, ""); len(left) != 0 {
-		t.Errorf("after the delete the bucket has multipart uploads %q", left)
-	}
-
-	// Fine Uploader's default chunks, 2 MB, are below S3's smallest part:
-	// the store keeps them aside until a part is full.
-	const small = 2_000_000
-	data = fineBytes(7 << 20)
-	res = fineSendChunks(t, []*Uploader{a, b}, "alice", "small-chunks", "file", "small.bin", data, small)
-	wantFineSuccess(t, a, "alice", "file", res, "small.bin", data)
-}
 
 // ---- parameters ----
 

@@ -44,7 +44,7 @@ func ExamplePermanent_Save() {
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key, 32 bytes or more.")},
 		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
-		TempDir:  filepath.Join(dir, ".uploads"),
+		Store:    mustDisk(filepath.Join(dir, ".uploads")),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -104,7 +104,7 @@ func permFile(t *testing.T, site *storetest.Site, name string, data []byte) *sti
 }
 
 func permDiskSite(t *testing.T) *storetest.Site {
-	return storetest.NewSite(t, sticky.Config{TempDir: t.TempDir(), MaxSize: 40 << 20})
+	return storetest.NewSite(t, sticky.Config{MaxSize: 40 << 20})
 }
 
 // permCheckSaved checks that key holds data and that the temporary upload
@@ -277,7 +277,7 @@ func TestPermanentFailingSource(t *testing.T) {
 	// The temporary store fails half way through the copy: nothing appears
 	// under the key, in a directory or a bucket, and the file stays kept
 	// for another try.
-	diskStore, err := sticky.DiskStore(t.TempDir())
+	diskStore, err := sticky.NewDiskStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

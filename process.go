@@ -338,14 +338,7 @@ const maxReceipt = 1 << 20
 
 // receiptID names the receipt of upload id, so that it can be found from
 // the id alone.
-func (u *Uploader) receiptID(id string) string {
-	if _, ok := u.store.(*S3Uploads); ok {
-		if i := strings.LastIndexByte(id, '+'); i >= 0 {
-			id = id[:i] // s3store's id is object+multipart upload; the object names it
-		}
-	}
-	return id + ".receipt"
-}
+func (u *Uploader) receiptID(id string) string { return u.uploadName(id) + ".receipt" }
 
 func (u *Uploader) writeReceipt(ctx context.Context, f *File) error {
 	m := f.made
@@ -401,30 +394,6 @@ func (u *Uploader) readReceipt(ctx context.Context, id string) (*receipt, string
 		return nil, "", fmt.Errorf("sticky: reading receipt %s: %w", info.ID, err)
 	}
 	return &rec, info.ID, nil
-}
-
-// findUpload gets an upload by an id sticky chose. s3store adds the id of
-// the multipart upload to it, which S3Uploads looks up.
-func (u *Uploader) findUpload(ctx context.Context, id string) (handler.Upload, error) {
-	if s, ok := u.store.(*S3Uploads); ok {
-		return s.uploadByObject(ctx, id)
-	}
-	return u.store.GetUpload(ctx, id)
-}
-
-// uploadByObject gets the upload stored under an object id: its info
-// object has its whole id.
-func (s *S3Uploads) uploadByObject(ctx context.Context, object string) (handler.Upload, error) {
-	client, ok := s.store.Service.(s3Lister)
-	if !ok {
-		return nil, fmt.Errorf("sticky: the S3 service (%T) cannot read objects", s.store.Service)
-	}
-	_, meta := s.prefixes()
-	info, err := s.readInfo(ctx, client, meta+object+".info")
-	if err != nil {
-		return nil, err
-	}
-	return s.GetUpload(ctx, info.ID)
 }
 
 // Derived returns the files that processors stored beside f (see Derive),

@@ -41,7 +41,7 @@ func ExampleProcessorFunc() {
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		TempDir:  tempDir(),
+		Store:    tempStore(),
 		Before: func(r *http.Request, in sticky.Incoming) error {
 			if used[currentUser(r)]+max(in.Size, 0) >= quota {
 				return sticky.Refuse(http.StatusRequestEntityTooLarge, "Your space is full: delete a file first.")
@@ -85,7 +85,7 @@ func ExampleDerive() {
 	up, err := sticky.New(sticky.Config{
 		Keys:       [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity:   currentUser,
-		TempDir:    tempDir(),
+		Store:      tempStore(),
 		Processors: []sticky.Processor{sticky.Derive(thumbnail.Spec{Width: 32, Height: 32, Format: "jpeg"})},
 	})
 	if err != nil {

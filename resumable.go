@@ -167,10 +167,7 @@ func (u *Uploader) tusID(owner string) string {
 
 // ownsUpload reports whether the upload id was made for owner.
 func (u *Uploader) ownsUpload(id, owner string) bool {
-	if i := strings.LastIndexByte(id, '+'); i >= 0 {
-		id = id[:i] // s3store adds the multipart upload's id
-	}
-	nonce, mac, _ := strings.Cut(id, "-")
+	nonce, mac, _ := strings.Cut(u.uploadName(id), "-")
 	want, err := hex.DecodeString(mac)
 	if err != nil || len(nonce) != 32 || len(want) != refHashLen || hex.EncodeToString(want) != mac {
 		return false // one spelling per id

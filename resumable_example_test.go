@@ -21,7 +21,7 @@ func ExampleUploader_TusURL() {
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		TempDir:  tempDir(),
+		Store:    tempStore(),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stickyuploads/sticky/internal/s3test"
 	"github.com/stickyuploads/sticky/internal/tusclient"
 )
 
@@ -391,7 +390,7 @@ func TestTusIncompleteNeverHandedOut(t *testing.T) {
 func TestTusIDsBoundToOwner(t *testing.T) {
 	up, _ := newTestUploader(t, Config{})
 	id := up.tusID("alice")
-	if !up.ownsUpload(id, "alice") || !up.ownsUpload(id+"+multipart", "alice") {
+	if !up.ownsUpload(id, "alice") {
 		t.Fatal("alice does not own her upload")
 	}
 	for _, bad := range []string{id[:len(id)-1], "x" + id[1:], strings.Replace(id, "-", "", 1), "", "-", NewKey()} {
@@ -409,54 +408,6 @@ func TestTusIDsBoundToOwner(t *testing.T) {
 	}
 }
 
-// Resumable uploads to S3 (versitygw): chunks smaller than S3's minimum
-// part, a reference, the reply asked again, and nothing left after.
-func TestTusS3(t *testing.T) {
-	srv := s3test.Start(t)
-	bucket := srv.NewBucket(t)
-	store, err := S3Store(t.Context(), S3Config{Bucket: bucket, Client: srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up, _, c := tusServer(t, Config{Store: store, MaxSize: 64 << 20, Fields: map[string]Rules{"photo": {Accept: []string{"image/*"}}}})
-	ctx := t.Context()
-	data := tusRandom(t, 13<<20)
-	u, res, err := c.Create(ctx, int64(len(data)), map[string]string{"field": "doc", "filename": "big.bin"}, nil)
-	if err != nil || res.Status != http.StatusCreated {
-		t.Fatalf("create: %v %v", res, err)
-	}
-	for _, cut := range [][2]int{{0, 6 << 20}, {6 << 20, 7 << 20}, {7 << 20, 13 << 20}} {
-		res, err = c.Patch(ctx, u, int64(cut[0]), bytes.NewReader(data[cut[0]:cut[1]]))
-		if err != nil || res.Status != http.StatusNoContent {
-			t.Fatalf("PATCH %v: %v %v", cut, res, err)
-		}
-	}
-	f, err := formFile(t, up, "alice", "doc", res.Header.Get(RefHeader))
-	if err != nil || f.Type != "application/octet-stream" || !bytes.Equal(fileBytes(t, f), data) {
-		t.Fatalf("File: %v %v", f, err)
-	}
-	if _, res, err := c.Offset(ctx, u); err != nil || res.Header.Get(RefHeader) == "" {
-		t.Fatalf("HEAD of the complete upload: %v %v", res, err)
-	}
-	if err := f.Discard(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if left := srv.Objects(t, bucket, ""); len(left) != 0 {
-		t.Errorf("left in the bucket: %q", left)
-	}
-	if left := srv.MultipartUploads(t, bucket, ""); len(left) != 0 {
-		t.Errorf("multipart uploads left: %q", left)
-	}
-
-	// A refused type leaves nothing either.
-	_, res, err = c.Create(ctx, 5, map[string]string{"field": "photo"}, strings.NewReader("hello"))
-	if err != nil || res.Status != http.StatusUnsupportedMediaType {
-		t.Fatalf("create with a refused type: %v %v", res, err)
-	}
-	if left := srv.Objects(t, bucket, ""); len(left) != 0 {
-		t.Errorf("left in the bucket: %q", left)
-	}
-}
 
 // FuzzOwnsUpload checks that no id taken from a URL passes for alice's
 // unless it was made for her.

@@ -39,7 +39,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tus/tusd/v2/pkg/filestore"
 	"github.com/tus/tusd/v2/pkg/handler"
 )
 
@@ -94,15 +93,13 @@ type Config struct {
 	// TTL is how long a reference stays valid. Default: 24 hours.
 	TTL time.Duration
 
-	// Store holds the temporary uploads. It must let uploads be terminated
-	// and have their length declared late (tusd's filestore, s3store,
-	// gcsstore and azurestore all do). Default: a filestore in TempDir.
+	// Store holds the temporary uploads: NewDiskStore(dir) for a directory
+	// of your choice, the store of package sticky/s3 for a bucket that
+	// several servers share, or any tusd DataStore that lets uploads be
+	// terminated and have their length declared late (see Lister, Tidier
+	// and Namer for what else sticky can use). Default: a DiskStore in
+	// os.TempDir()/sticky-uploads. Nothing in it is ever served.
 	Store handler.DataStore
-
-	// TempDir is the directory of the default store.
-	// Default: os.TempDir()/sticky-uploads. It is created 0700, files 0600;
-	// nothing in it is ever served.
-	TempDir string
 
 	// RateLimit is how many uploads one user may start a minute, in bursts
 	// of up to as many; more are answered 429 with Retry-After. Zero: no
@@ -142,7 +139,7 @@ type Config struct {
 
 	// Locker keeps apart the requests to one resumable upload. Default:
 	// tusd's memorylocker, right for one server process; several servers
-	// sharing a store need a locker they share, such as S3Uploads.Locker
+	// sharing a store need a locker they share, such as the s3 store's Locker
 	// (see docs/resumable.md).
 	Locker handler.Locker
 }
@@ -270,17 +267,12 @@ func New(c Config) (*Uploader, error) {
 		u.identity = func(*http.Request) string { return "" }
 	}
 	if u.store == nil {
-		dir := c.TempDir
-		if dir == "" {
-			dir = filepath.Join(os.TempDir(), "sticky-uploads")
-		}
-		store, err := DiskStore(dir)
+		store, err := NewDiskStore(filepath.Join(os.TempDir(), "sticky-uploads"))
 		if err != nil {
 			return nil, err
 		}
 		u.store = store
 	}
-	u.store = adopt(u.store)
 	var ok bool
 	if u.term, ok = u.store.(handler.TerminaterDataStore); !ok {
 		return nil, errors.New("sticky: Config.Store must implement tusd's TerminaterDataStore")
@@ -316,21 +308,6 @@ func New(c Config) (*Uploader, error) {
 	}))
 	u.mux = cop.Handler(http.HandlerFunc(u.route))
 	return u, nil
-}
-
-// DiskStore returns tusd's filestore in dir, able to list its uploads for
-// Sweep, creating dir with mode 0700 and making the store write its files
-// with mode 0600.
-func DiskStore(dir string) (*DiskUploads, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("sticky: temporary directory: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("sticky: temporary directory: %w", err)
-	}
-	s := filestore.New(dir)
-	s.DirModePerm, s.FileModePerm = 0o700, 0o600
-	return &DiskUploads{s}, nil
 }
 
 // rules returns the rules of a field.

@@ -14,12 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/stickyuploads/sticky/internal/s3test"
-	"github.com/tus/tusd/v2/pkg/filestore"
 	"github.com/tus/tusd/v2/pkg/handler"
-	"github.com/tus/tusd/v2/pkg/s3store"
 )
 
 // sweepUploader returns an Uploader over store, with the given TTL.
@@ -75,7 +70,7 @@ func sweepIDs(t *testing.T, l Lister, before time.Time) []string {
 
 func TestSweepDisk(t *testing.T) {
 	dir := t.TempDir()
-	store, err := DiskStore(dir)
+	store, err := NewDiskStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +110,7 @@ func TestSweepDiskActiveUpload(t *testing.T) {
 	// An upload whose data is still being written is not abandoned, however
 	// old its info file.
 	dir := t.TempDir()
-	store, _ := DiskStore(dir)
+	store, _ := NewDiskStore(dir)
 	u := sweepUploader(t, store, time.Hour)
 	f := sweepKeep(t, u, "slow.bin", "first bytes")
 	age(t, dir, f, 2*time.Hour)
@@ -126,20 +121,9 @@ func TestSweepDiskActiveUpload(t *testing.T) {
 	}
 }
 
-func TestSweepAdoptsPlainStores(t *testing.T) {
-	// tusd's filestore handed to New as it is can be swept too.
-	dir := t.TempDir()
-	u := sweepUploader(t, filestore.New(dir), time.Hour)
-	f := sweepKeep(t, u, "a.txt", "abandoned")
-	age(t, dir, f, 2*time.Hour)
-	if removed, err := u.Sweep(t.Context()); removed != 1 || err != nil {
-		t.Errorf("Sweep removed %d, %v; want 1", removed, err)
-	}
-}
-
 func TestSweepEvery(t *testing.T) {
 	dir := t.TempDir()
-	store, _ := DiskStore(dir)
+	store, _ := NewDiskStore(dir)
 	u := sweepUploader(t, store, time.Hour)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -173,7 +157,7 @@ type sweepCoreStore struct {
 }
 
 func TestSweepNeedsLister(t *testing.T) {
-	fs, _ := DiskStore(t.TempDir())
+	fs, _ := NewDiskStore(t.TempDir())
 	u := sweepUploader(t, sweepCoreStore{fs, fs, fs}, time.Hour)
 	if _, err := u.Sweep(t.Context()); err == nil || !strings.Contains(err.Error(), "cannot list") {
 		t.Errorf("Sweep of a store that cannot list: %v", err)
@@ -187,93 +171,13 @@ func TestSweepNeedsLister(t *testing.T) {
 	}
 }
 
-func TestSweepS3(t *testing.T) {
-	srv := s3test.Start(t)
-	bucket := srv.NewBucket(t)
-	client := srv.Client()
-	ctx := t.Context()
-	store, err := S3Store(ctx, S3Config{Bucket: bucket, Client: client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := sweepUploader(t, store, time.Hour)
-	kept := sweepKeep(t, u, "kept.txt", "finished, abandoned")
-	half, err := store.NewUpload(ctx, handler.FileInfo{SizeIsDeferred: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := half.WriteChunk(ctx, 0, strings.NewReader("cut short")); err != nil {
-		t.Fatal(err)
-	}
-	// A multipart upload a crash left without its info object.
-	orphan := DefaultS3Prefix + "0123456789abcdef"
-	if _, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(orphan)}); err != nil {
-		t.Fatal(err)
-	}
-	// Something else in the bucket, even under the prefix, is not ours.
-	for _, key := range []string{"documents/report.pdf", DefaultS3Prefix + "sub/x.info", "loose.info"} {
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("{}")}); err != nil {
-			t.Fatal(err)
-		}
-	}
 
-	if ids := sweepIDs(t, store, time.Now().Add(-time.Hour)); len(ids) != 0 {
-		t.Errorf("listed before an hour ago: %v", ids)
-	}
-	if ids := sweepIDs(t, store, time.Now().Add(time.Hour)); len(ids) != 3 {
-		t.Errorf("listed %v, want the finished, the half-written and the orphaned upload", ids)
-	}
-	// The clock moves on past the TTL.
-	u.sign.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	removed, err := u.Sweep(ctx)
-	if err != nil || removed != 3 {
-		t.Fatalf("Sweep: removed %d, %v; want 3", removed, err)
-	}
-	if left := srv.Objects(t, bucket, DefaultS3Prefix); len(left) != 1 || left[0] != DefaultS3Prefix+"sub/x.info" {
-		t.Errorf("left under the prefix: %v, want only the object that is not an upload", left)
-	}
-	if left := srv.MultipartUploads(t, bucket, ""); len(left) != 0 {
-		t.Errorf("multipart uploads left: %v", left)
-	}
-	if n := len(srv.Objects(t, bucket, "")); n != 3 {
-		t.Errorf("%d objects in the bucket, want the 3 that are not uploads", n)
-	}
-	u.sign.now = time.Now
-	if _, err := u.fromRef(ctx, kept.Ref, "alice", "doc"); !errors.Is(err, ErrGone) {
-		t.Errorf("reference to a swept upload: %v, want ErrGone", err)
-	}
-}
-
-func TestAdoptS3Store(t *testing.T) {
-	// tusd's s3store handed to New as it is keeps one-shot uploads whole:
-	// a file shorter than S3's minimum part is not lost.
-	srv := s3test.Start(t)
-	bucket := srv.NewBucket(t)
-	u := sweepUploader(t, s3store.New(bucket, srv.Client()), time.Hour)
-	if _, ok := u.store.(*S3Uploads); !ok {
-		t.Fatalf("store %T, want *S3Uploads", u.store)
-	}
-	f := sweepKeep(t, u, "small.txt", "shorter than a part")
-	rc, err := f.Open(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	b.ReadFrom(rc)
-	rc.Close()
-	if b.String() != "shorter than a part" {
-		t.Errorf("read back %q", b.String())
-	}
-	if left := srv.Objects(t, bucket, ""); len(left) != 2 {
-		t.Errorf("objects %v, want the upload and its info", left)
-	}
-}
 
 // A data file whose .info is gone (an upload cut at the wrong moment) is
 // removed once it is older than the TTL, and never before.
 func TestSweepRemovesOrphanedData(t *testing.T) {
 	dir := t.TempDir()
-	u, _ := newTestUploader(t, Config{TempDir: dir, TTL: time.Hour})
+	u, _ := newTestUploader(t, Config{Store: diskAt(t, dir), TTL: time.Hour})
 	old := filepath.Join(dir, "0123456789abcdef0123456789abcdef")
 	young := filepath.Join(dir, "fedcba9876543210fedcba9876543210")
 	other := filepath.Join(dir, "notes.txt") // not an upload's name: left alone

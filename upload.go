@@ -239,8 +239,8 @@ func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader
 		}
 		return nil
 	}
-	if d, ok := u.store.(*DiskUploads); ok && info.ID == "" {
-		return d.putWhole(info, io.LimitReader(body, limit+1), check)
+	if w, ok := u.store.(wholeWriter); ok && info.ID == "" {
+		return w.putWhole(info, io.LimitReader(body, limit+1), check)
 	}
 
 	info.SizeIsDeferred = true

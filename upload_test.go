@@ -47,13 +47,12 @@ func newTestUploader(t testing.TB, c Config) (*Uploader, string) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	dir := c.TempDir
-	if c.Store == nil && dir == "" {
-		dir = filepath.Join(t.TempDir(), "store")
-		c.TempDir = dir
+	if c.Store == nil {
+		c.Store = diskAt(t, filepath.Join(t.TempDir(), "store"))
 	}
+	var dir string
 	switch s := c.Store.(type) {
-	case *DiskUploads:
+	case *DiskStore:
 		dir = s.Path
 	case filestore.FileStore:
 		dir = s.Path
@@ -63,6 +62,16 @@ func newTestUploader(t testing.TB, c Config) (*Uploader, string) {
 		t.Fatalf("New: %v", err)
 	}
 	return up, dir
+}
+
+// diskAt returns a disk store in dir.
+func diskAt(t testing.TB, dir string) *DiskStore {
+	t.Helper()
+	s, err := NewDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // storeFiles lists the files (not directories) under dir.
@@ -220,16 +229,16 @@ func TestNewConfig(t *testing.T) {
 		c    Config
 		ok   bool
 	}{
-		{"no keys", Config{TempDir: dir}, false},
-		{"empty key list", Config{TempDir: dir, Keys: [][]byte{}}, false},
-		{"short key", Config{TempDir: dir, Keys: [][]byte{make([]byte, 31)}}, false},
-		{"short second key", Config{TempDir: dir, Keys: [][]byte{make([]byte, 32), []byte("short")}}, false},
-		{"path without leading slash", Config{TempDir: dir, Keys: testKeys, Path: "uploads/"}, false},
-		{"path without trailing slash", Config{TempDir: dir, Keys: testKeys, Path: "/uploads"}, false},
-		{"bad trusted origin", Config{TempDir: dir, Keys: testKeys, TrustedOrigins: []string{"not an origin"}}, false},
-		{"minimal", Config{TempDir: dir, Keys: [][]byte{make([]byte, 32)}}, true},
-		{"custom path", Config{TempDir: dir, Keys: testKeys, Path: "/a/b/"}, true},
-		{"trusted origin", Config{TempDir: dir, Keys: testKeys, TrustedOrigins: []string{"https://admin.example.com"}}, true},
+		{"no keys", Config{Store: diskAt(t, dir)}, false},
+		{"empty key list", Config{Store: diskAt(t, dir), Keys: [][]byte{}}, false},
+		{"short key", Config{Store: diskAt(t, dir), Keys: [][]byte{make([]byte, 31)}}, false},
+		{"short second key", Config{Store: diskAt(t, dir), Keys: [][]byte{make([]byte, 32), []byte("short")}}, false},
+		{"path without leading slash", Config{Store: diskAt(t, dir), Keys: testKeys, Path: "uploads/"}, false},
+		{"path without trailing slash", Config{Store: diskAt(t, dir), Keys: testKeys, Path: "/uploads"}, false},
+		{"bad trusted origin", Config{Store: diskAt(t, dir), Keys: testKeys, TrustedOrigins: []string{"not an origin"}}, false},
+		{"minimal", Config{Store: diskAt(t, dir), Keys: [][]byte{make([]byte, 32)}}, true},
+		{"custom path", Config{Store: diskAt(t, dir), Keys: testKeys, Path: "/a/b/"}, true},
+		{"trusted origin", Config{Store: diskAt(t, dir), Keys: testKeys, TrustedOrigins: []string{"https://admin.example.com"}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,14 +252,14 @@ func TestNewConfig(t *testing.T) {
 		})
 	}
 
-	up, err := New(Config{TempDir: dir, Keys: testKeys})
+	up, err := New(Config{Store: diskAt(t, dir), Keys: testKeys})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if up.path != DefaultPath || up.def.MaxSize != DefaultMaxSize || up.maxForm != DefaultMaxSize+formOverhead || up.ttl != DefaultTTL {
 		t.Errorf("defaults: path %q maxSize %d maxForm %d ttl %v", up.path, up.def.MaxSize, up.maxForm, up.ttl)
 	}
-	up, err = New(Config{TempDir: dir, Keys: testKeys, MaxSize: 1000})
+	up, err = New(Config{Store: diskAt(t, dir), Keys: testKeys, MaxSize: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +272,7 @@ func TestNewConfig(t *testing.T) {
 type coreOnlyStore struct{ handler.DataStore }
 
 func TestNewRefusesLimitedStore(t *testing.T) {
-	s, err := DiskStore(t.TempDir())
+	s, err := NewDiskStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +286,7 @@ func TestDiskStoreModes(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	up, _ := newTestUploader(t, Config{TempDir: dir})
+	up, _ := newTestUploader(t, Config{Store: diskAt(t, dir)})
 	mustUpload(t, up, "alice", "file", "a.txt", []byte("secret contents"))
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -302,7 +311,7 @@ func TestDiskStoreModes(t *testing.T) {
 
 	// A fresh directory, nested, is created 0700 too.
 	nested := filepath.Join(t.TempDir(), "a", "b")
-	if _, err := DiskStore(nested); err != nil {
+	if _, err := NewDiskStore(nested); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(nested); err != nil || fi.Mode().Perm() != 0o700 {
@@ -571,10 +580,14 @@ func TestEndpointOrigins(t *testing.T) {
 	assertUploads(t, e.dir, 5)
 }
 
-// failingNewStore fails every new upload with err.
+// failingNewStore fails every new upload with err, whole files included.
 type failingNewStore struct {
-	*DiskUploads
+	*DiskStore
 	err error
+}
+
+func (s failingNewStore) putWhole(_ handler.FileInfo, _ io.Reader, check func(int64, error) error) (string, int64, error) {
+	return "", 0, check(0, s.err)
 }
 
 func (s failingNewStore) NewUpload(context.Context, handler.FileInfo) (handler.Upload, error) {
@@ -595,7 +608,7 @@ func TestEndpointStoreFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			fsStore, err := DiskStore(dir)
+			fsStore, err := NewDiskStore(dir)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -36,7 +36,7 @@ type refFixture struct {
 // newRefFixture makes an Uploader whose store is in dir and uploads one
 // file to have a reference.
 func newRefFixture(dir string) (*refFixture, error) {
-	store, err := sticky.DiskStore(dir)
+	store, err := sticky.NewDiskStore(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func serveMain(name string, newHandler func(serveConfig) (http.Handler, error), 
 // stickyServer is sticky's Uploader mounted at /uploads/, storing into a
 // DiskStore in dir, with every request coming from the same user.
 func stickyServer(cfg serveConfig) (http.Handler, error) {
-	store, err := sticky.DiskStore(cfg.dir)
+	store, err := sticky.NewDiskStore(cfg.dir)
 	if err != nil {
 		return nil, err
 	}

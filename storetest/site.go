@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,7 +34,8 @@ type Site struct {
 
 // NewSite mounts an Uploader made from c on a test server, stopped when the
 // test ends. Zero fields get test values: Keys is {Key}, Identity is User
-// for every request, Logger writes to the test's log.
+// for every request, Logger writes to the test's log, Store is a DiskStore
+// in a directory removed when the test ends.
 func NewSite(t testing.TB, c sticky.Config) *Site {
 	t.Helper()
 	if c.Keys == nil {
@@ -47,6 +49,13 @@ func NewSite(t testing.TB, c sticky.Config) *Site {
 	}
 	if c.Path == "" {
 		c.Path = sticky.DefaultPath
+	}
+	if c.Store == nil {
+		store, err := sticky.NewDiskStore(filepath.Join(t.TempDir(), "uploads"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Store = store
 	}
 	up, err := sticky.New(c)
 	if err != nil {

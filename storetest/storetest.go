@@ -693,7 +693,7 @@ func leftovers(t *testing.T, store handler.DataStore) []string {
 	if f, ok := store.(*Faulty); ok {
 		store = f.store
 	}
-	if d, ok := store.(*sticky.DiskUploads); ok {
+	if d, ok := store.(*sticky.DiskStore); ok {
 		entries, err := os.ReadDir(d.Path)
 		if err != nil {
 			t.Fatal(err)

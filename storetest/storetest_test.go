@@ -7,13 +7,14 @@ import (
 
 	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/internal/s3test"
+	"github.com/stickyuploads/sticky/s3"
 	"github.com/stickyuploads/sticky/storetest"
 	"github.com/tus/tusd/v2/pkg/handler"
 )
 
 func TestDiskStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) handler.DataStore {
-		store, err := sticky.DiskStore(filepath.Join(t.TempDir(), "uploads"))
+		store, err := sticky.NewDiskStore(filepath.Join(t.TempDir(), "uploads"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +28,7 @@ func TestS3Store(t *testing.T) {
 	n := 0
 	storetest.Run(t, func(t *testing.T) handler.DataStore {
 		n++
-		store, err := sticky.S3Store(t.Context(), sticky.S3Config{
+		store, err := s3.NewStore(t.Context(), s3.Config{
 			Bucket: bucket,
 			Prefix: fmt.Sprintf("test-%d/", n),
 			Client: srv.Client(),

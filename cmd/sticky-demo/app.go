@@ -90,11 +90,15 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		Accept:    []string{"image/*", "application/pdf", "text/plain"},
 		MaxSize:   cfg.MaxSize,
 		TTL:       cfg.TempTTL,
-		TempDir:   filepath.Join(cfg.Data, "tmp"),
 		Logger:    logger,
 		RateLimit: cfg.Rate,
 	}
-	if a.store.temp != nil {
+	if a.store.temp == nil {
+		if uc.Store, err = sticky.NewDiskStore(filepath.Join(cfg.Data, "tmp")); err != nil {
+			a.Close()
+			return nil, err
+		}
+	} else {
 		// Demos sharing the bucket share the locks of resumable uploads
 		// too, so that a client may resume on any of them.
 		uc.Store, uc.Locker = a.store.temp, a.store.temp.Locker()
@@ -110,9 +114,13 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	gc.Path = galleryPath
 	gc.Accept = []string{"image/*"}
 	gc.Fields = map[string]sticky.Rules{galleryField: {Accept: []string{"image/*"}}}
-	gc.TempDir = filepath.Join(cfg.Data, "gallery-tmp")
-	gc.Store, gc.Locker = nil, nil
-	if a.store.galleryTemp != nil {
+	if a.store.galleryTemp == nil {
+		gc.Locker = nil
+		if gc.Store, err = sticky.NewDiskStore(filepath.Join(cfg.Data, "gallery-tmp")); err != nil {
+			a.Close()
+			return nil, err
+		}
+	} else {
 		gc.Store, gc.Locker = a.store.galleryTemp, a.store.galleryTemp.Locker()
 	}
 	gc.Processors = galleryProcessors()

@@ -14,8 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/s3"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
 )
@@ -25,7 +26,7 @@ const (
 	// random name, the extension when it matches the content.
 	documentPattern = "{yyyy}/{mm}/{key}{ext}"
 	// documentPrefix is where the documents go in the bucket, apart from
-	// the temporary uploads (sticky.DefaultS3Prefix).
+	// the temporary uploads (s3.DefaultPrefix).
 	documentPrefix = "documents/"
 	// galleryTempPrefix is where the gallery's temporary uploads go in
 	// the bucket, apart from the documents' (its uploader sweeps them).
@@ -45,10 +46,10 @@ const (
 // storage is where the temporary uploads and the documents go: the data
 // directory, or an S3 bucket for both.
 type storage struct {
-	temp *sticky.S3Uploads // nil: sticky's disk store in Data/tmp
+	temp *s3.Store // nil: sticky's disk store in Data/tmp
 	// galleryTemp holds the gallery's temporary uploads; nil: a disk
 	// store in Data/gallery-tmp.
-	galleryTemp *sticky.S3Uploads
+	galleryTemp *s3.Store
 	docs        *sticky.Permanent
 	root        *os.Root     // the files directory, when local
 	bucket      *blob.Bucket // the bucket, when S3
@@ -79,11 +80,11 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 		return nil, err
 	}
 	// One client for both stores, so one configuration.
-	temp, err := sticky.S3Store(ctx, sticky.S3Config{Bucket: cfg.S3Bucket, Client: client})
+	temp, err := s3.NewStore(ctx, s3.Config{Bucket: cfg.S3Bucket, Client: client})
 	if err != nil {
 		return nil, err
 	}
-	galleryTemp, err := sticky.S3Store(ctx, sticky.S3Config{Bucket: cfg.S3Bucket, Client: client, Prefix: galleryTempPrefix})
+	galleryTemp, err := s3.NewStore(ctx, s3.Config{Bucket: cfg.S3Bucket, Client: client, Prefix: galleryTempPrefix})
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +115,7 @@ func (s *storage) check(ctx context.Context, log *slog.Logger) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err := s.temp.Client().HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.name)})
+	_, err := s.temp.Client().HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String(s.name)})
 	if err != nil && ctx.Err() == nil {
 		log.Warn("the bucket cannot be reached; uploads will be answered with 503 until it can", "bucket", s.where, "err", err)
 	}
@@ -123,8 +124,8 @@ func (s *storage) check(ctx context.Context, log *slog.Logger) {
 // newS3Client makes an S3 client from the AWS chain (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_REGION, ~/.aws, an IAM role). With an endpoint
 // it addresses the bucket path-style and leaves out the SDK's newer
-// checksums, as S3-compatible servers want (see sticky.S3Config).
-func newS3Client(ctx context.Context, endpoint string) (*s3.Client, error) {
+// checksums, as S3-compatible servers want (see package sticky/s3).
+func newS3Client(ctx context.Context, endpoint string) (*awss3.Client, error) {
 	httpClient := awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
 		d.Timeout = s3DialTimeout
 	})
@@ -138,7 +139,7 @@ func newS3Client(ctx context.Context, endpoint string) (*s3.Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1" // what S3-compatible servers accept
 	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+	return awss3.NewFromConfig(cfg, func(o *awss3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true

@@ -46,7 +46,7 @@ func serveMain(args []string) error {
 	if *dir == "" {
 		return fmt.Errorf("serve: -dir is required")
 	}
-	store, err := sticky.DiskStore(*dir)
+	store, err := sticky.NewDiskStore(*dir)
 	if err != nil {
 		return err
 	}

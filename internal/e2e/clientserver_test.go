@@ -109,7 +109,7 @@ func startClientServer(t *testing.T) *clientServer {
 		Fields: map[string]sticky.Rules{
 			"photos": {Accept: []string{"image/*", ".txt"}},
 		},
-		TempDir: filepath.Join(t.TempDir(), "uploads"),
+		Store: mustStore(t, filepath.Join(t.TempDir(), "uploads")),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -717,4 +717,13 @@ func clientBinary(t *testing.T, dir, name string, size int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func mustStore(t testing.TB, dir string) *sticky.DiskStore {
+	t.Helper()
+	s, err := sticky.NewDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

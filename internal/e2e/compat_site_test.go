@@ -53,7 +53,7 @@ func newCompatSite(t *testing.T, modules string, pages map[string]string) *compa
 		},
 		MaxSize: 32 << 20,
 		Fields:  map[string]sticky.Rules{"image": {Accept: []string{"image/*"}}},
-		TempDir: s.store,
+		Store:   mustStore(t, s.store),
 		Logger:  slog.New(slog.NewTextHandler(t.Output(), nil)),
 	})
 	if err != nil {

@@ -182,7 +182,7 @@ func TestTusJSClientResumes(t *testing.T) {
 		Keys:     [][]byte{bytes.Repeat([]byte("k"), 32)},
 		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
 		MaxSize:  64 << 20,
-		TempDir:  filepath.Join(dir, "store"),
+		Store:    mustStore(t, filepath.Join(dir, "store")),
 		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -273,10 +273,11 @@ func formFile(t *testing.T, up *sticky.Uploader, user, field, ref string) *stick
 func ExampleClient() {
 	dir, _ := os.MkdirTemp("", "tusclient-example")
 	defer os.RemoveAll(dir)
+	store, _ := sticky.NewDiskStore(dir)
 	up, _ := sticky.New(sticky.Config{
 		Keys:     [][]byte{bytes.Repeat([]byte("k"), 32)},
 		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
-		TempDir:  dir,
+		Store:    store,
 	})
 	srv := httptest.NewServer(up)
 	defer srv.Close()
@@ -290,4 +291,13 @@ func ExampleClient() {
 	// Output:
 	// 201
 	// 204 true
+}
+
+func mustStore(t testing.TB, dir string) *sticky.DiskStore {
+	t.Helper()
+	s, err := sticky.NewDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

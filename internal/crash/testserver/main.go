@@ -44,11 +44,15 @@ func main() {
 			return nil, nil
 		}))
 	}
+	disk, err := sticky.NewDiskStore(*store)
+	if err != nil {
+		log.Fatal(err)
+	}
 	up, err := sticky.New(sticky.Config{
 		Keys:       [][]byte{[]byte(strings.Repeat("crash-test-key-", 3))},
 		Identity:   func(r *http.Request) string { return r.Header.Get("X-User") },
 		MaxSize:    64 << 20,
-		TempDir:    *store,
+		Store:      disk,
 		Processors: processors,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package sticky
+package s3
 
 import (
 	"bytes"
@@ -15,20 +15,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/tus/tusd/v2/pkg/handler"
 )
 
-// Defaults of S3Locker.
+// Defaults of Locker.
 const (
 	DefaultLockLease = 30 * time.Second
 	DefaultLockPoll  = 250 * time.Millisecond
 )
 
-// S3Locker keeps apart the requests to one resumable upload across every
+// Locker keeps apart the requests to one resumable upload across every
 // server that shares the bucket: what tusd's in-memory locker does within
-// one process. Set it as Config.Locker on each server; S3Uploads.Locker
+// one process. Set it as sticky.Config.Locker on each server; Store.Locker
 // makes one.
 //
 // A lock is an object under the store's prefix, in locks/, created with a
@@ -39,7 +39,7 @@ const (
 // beside it, which the holder sees within Poll and answers by stopping its
 // request, as tusd asks of a lock holder. Each held lock costs about one
 // request to the bucket per Poll.
-type S3Locker struct {
+type Locker struct {
 	// Lease is how long a lock holds without being renewed: the longest a
 	// server that dies holding a lock keeps its upload locked. Default:
 	// DefaultLockLease. The servers' clocks must agree to well within it.
@@ -56,37 +56,37 @@ type S3Locker struct {
 
 // lockAPI is what the locker needs of an S3 client.
 type lockAPI interface {
-	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	PutObject(context.Context, *awss3.PutObjectInput, ...func(*awss3.Options)) (*awss3.PutObjectOutput, error)
+	GetObject(context.Context, *awss3.GetObjectInput, ...func(*awss3.Options)) (*awss3.GetObjectOutput, error)
+	DeleteObject(context.Context, *awss3.DeleteObjectInput, ...func(*awss3.Options)) (*awss3.DeleteObjectOutput, error)
 }
 
 // Locker returns a locker that keeps its locks in the store's bucket, under
-// its prefix, for Config.Locker. Every server sharing the bucket must use
+// its prefix, for sticky.Config.Locker. Every server sharing the bucket must use
 // one.
-func (s *S3Uploads) Locker() *S3Locker {
+func (s *Store) Locker() *Locker {
 	data, _ := s.prefixes()
-	return &S3Locker{client: s.store.Service, bucket: s.store.Bucket, prefix: data + "locks/", now: time.Now}
+	return &Locker{client: s.store.Service, bucket: s.store.Bucket, prefix: data + "locks/", now: time.Now}
 }
 
 // NewLock implements handler.Locker.
-func (l *S3Locker) NewLock(id string) (handler.Lock, error) {
+func (l *Locker) NewLock(id string) (handler.Lock, error) {
 	if id == "" {
-		return nil, errors.New("sticky: a lock needs an upload id")
+		return nil, errors.New("sticky/s3: a lock needs an upload id")
 	}
 	var b [12]byte
 	rand.Read(b[:])
-	return &s3Lock{l: l, key: l.prefix + id, token: hex.EncodeToString(b[:])}, nil
+	return &lock{l: l, key: l.prefix + id, token: hex.EncodeToString(b[:])}, nil
 }
 
-func (l *S3Locker) lease() time.Duration {
+func (l *Locker) lease() time.Duration {
 	if l.Lease > 0 {
 		return l.Lease
 	}
 	return DefaultLockLease
 }
 
-func (l *S3Locker) poll() time.Duration {
+func (l *Locker) poll() time.Duration {
 	if l.Poll > 0 {
 		return l.Poll
 	}
@@ -100,9 +100,9 @@ type lockRecord struct {
 	Seq    int    `json:"seq,omitempty"`   // renewals, so that each write has its own ETag
 }
 
-// s3Lock is one upload's lock, as one request takes it.
-type s3Lock struct {
-	l     *S3Locker
+// lock is one upload's lock, as one request takes it.
+type lock struct {
+	l     *Locker
 	key   string // the lock object
 	token string // this lock's, written in the lock and its release requests
 
@@ -114,7 +114,7 @@ type s3Lock struct {
 
 // Lock implements handler.Lock: it takes the lock, waiting while another
 // holds it (and asking it to let go), until ctx ends.
-func (k *s3Lock) Lock(ctx context.Context, requestUnlock func()) error {
+func (k *lock) Lock(ctx context.Context, requestUnlock func()) error {
 	var asked time.Time
 	for {
 		etag, err := k.write(ctx, lockRecord{}, "", true)
@@ -147,7 +147,7 @@ func (k *s3Lock) Lock(ctx context.Context, requestUnlock func()) error {
 		// was removed by an earlier holder letting go.
 		if k.l.now().Sub(asked) >= 8*k.l.poll() {
 			body, _ := json.Marshal(lockRecord{Holder: k.token})
-			if _, err := k.l.client.PutObject(ctx, &s3.PutObjectInput{
+			if _, err := k.l.client.PutObject(ctx, &awss3.PutObjectInput{
 				Bucket: aws.String(k.l.bucket), Key: aws.String(k.key + ".release"),
 				Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
 			}); err != nil {
@@ -164,20 +164,20 @@ func (k *s3Lock) Lock(ctx context.Context, requestUnlock func()) error {
 }
 
 // failed is the error of a Lock that could not go on.
-func (k *s3Lock) failed(ctx context.Context, err error) error {
+func (k *lock) failed(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return handler.ErrLockTimeout
 	}
-	return fmt.Errorf("sticky: locking an upload in s3://%s/%s: %w", k.l.bucket, k.key, err)
+	return fmt.Errorf("sticky/s3: locking an upload in s3://%s/%s: %w", k.l.bucket, k.key, err)
 }
 
 // write puts the lock object, held by this lock until a lease from now:
 // only if there is none (create), or only over the version match.
-func (k *s3Lock) write(ctx context.Context, rec lockRecord, match string, create bool) (string, error) {
+func (k *lock) write(ctx context.Context, rec lockRecord, match string, create bool) (string, error) {
 	rec.Holder = k.token
 	rec.Until = k.l.now().Add(k.l.lease()).UnixMilli()
 	body, _ := json.Marshal(rec)
-	in := &s3.PutObjectInput{
+	in := &awss3.PutObjectInput{
 		Bucket: aws.String(k.l.bucket), Key: aws.String(k.key),
 		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
 		ContentType: aws.String("application/json"),
@@ -195,8 +195,8 @@ func (k *s3Lock) write(ctx context.Context, rec lockRecord, match string, create
 }
 
 // read returns the record in the object at key and its ETag.
-func (k *s3Lock) read(ctx context.Context, key string) (lockRecord, string, error) {
-	out, err := k.l.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(k.l.bucket), Key: aws.String(key)})
+func (k *lock) read(ctx context.Context, key string) (lockRecord, string, error) {
+	out, err := k.l.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(k.l.bucket), Key: aws.String(key)})
 	if err != nil {
 		return lockRecord{}, "", err
 	}
@@ -213,7 +213,7 @@ func (k *s3Lock) read(ctx context.Context, key string) (lockRecord, string, erro
 }
 
 // hold starts renewing the lock and watching for release requests.
-func (k *s3Lock) hold(etag string, requestUnlock func()) {
+func (k *lock) hold(etag string, requestUnlock func()) {
 	k.mu.Lock()
 	k.etag = etag
 	k.stop, k.done = make(chan struct{}), make(chan struct{})
@@ -274,7 +274,7 @@ func (k *s3Lock) hold(etag string, requestUnlock func()) {
 
 // Unlock implements handler.Lock: it stops renewing the lock and removes
 // it, with the release requests that were waiting on it.
-func (k *s3Lock) Unlock() error {
+func (k *lock) Unlock() error {
 	k.mu.Lock()
 	stop, done, etag := k.stop, k.done, k.etag
 	k.stop, k.etag = nil, ""
@@ -286,8 +286,8 @@ func (k *s3Lock) Unlock() error {
 	<-done
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	k.l.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(k.l.bucket), Key: aws.String(k.key + ".release")})
-	_, err := k.l.client.DeleteObject(ctx, &s3.DeleteObjectInput{
+	k.l.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(k.l.bucket), Key: aws.String(k.key + ".release")})
+	_, err := k.l.client.DeleteObject(ctx, &awss3.DeleteObjectInput{
 		Bucket: aws.String(k.l.bucket), Key: aws.String(k.key), IfMatch: aws.String(etag),
 	})
 	switch {
@@ -297,10 +297,10 @@ func (k *s3Lock) Unlock() error {
 	default:
 		// A server without conditional deletes: the lock was renewed
 		// until a moment ago, so it is still this one's.
-		_, err = k.l.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(k.l.bucket), Key: aws.String(k.key)})
+		_, err = k.l.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(k.l.bucket), Key: aws.String(k.key)})
 	}
 	if err != nil && !notFound(err) {
-		return fmt.Errorf("sticky: unlocking an upload in s3://%s/%s: %w", k.l.bucket, k.key, err)
+		return fmt.Errorf("sticky/s3: unlocking an upload in s3://%s/%s: %w", k.l.bucket, k.key, err)
 	}
 	return nil
 }
@@ -323,16 +323,17 @@ func conflict(err error) bool {
 
 func notFound(err error) bool { return httpStatus(err) == http.StatusNotFound }
 
-// removeStaleLocks removes what servers that died left of their locks:
-// lock objects last written before t whose lease has run out, and release
-// requests last written before t (a waiting request renews its own).
-func (s *S3Uploads) removeStaleLocks(ctx context.Context, t time.Time) error {
+// Tidy removes what servers that died left of their locks: lock objects
+// last written before t whose lease has run out, and release requests last
+// written before t (a waiting request renews its own). It implements
+// sticky.Tidier; Uploader.Sweep calls it.
+func (s *Store) Tidy(ctx context.Context, t time.Time) (removed int, err error) {
 	l := s.Locker()
-	client, ok := l.client.(s3Lister)
+	client, ok := l.client.(lister)
 	if !ok {
-		return nil // cannot list: sweeping has said so already
+		return 0, nil // cannot list: sweeping has said so already
 	}
-	pages := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{
+	pages := awss3.NewListObjectsV2Paginator(client, &awss3.ListObjectsV2Input{
 		Bucket: aws.String(l.bucket),
 		Prefix: aws.String(l.prefix),
 	})
@@ -340,16 +341,16 @@ func (s *S3Uploads) removeStaleLocks(ctx context.Context, t time.Time) error {
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("sticky: listing s3://%s/%s: %w", l.bucket, l.prefix, err)
+			return removed, fmt.Errorf("sticky/s3: listing s3://%s/%s: %w", l.bucket, l.prefix, err)
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			if !aws.ToTime(o.LastModified).Before(t) {
 				continue
 			}
-			in := &s3.DeleteObjectInput{Bucket: aws.String(l.bucket), Key: aws.String(key)}
+			in := &awss3.DeleteObjectInput{Bucket: aws.String(l.bucket), Key: aws.String(key)}
 			if !strings.HasSuffix(key, ".release") {
-				k := &s3Lock{l: l, key: key}
+				k := &lock{l: l, key: key}
 				rec, etag, err := k.read(ctx, key)
 				if notFound(err) || err == nil && rec.Until >= l.now().UnixMilli() {
 					continue // let go meanwhile, or held
@@ -360,10 +361,14 @@ func (s *S3Uploads) removeStaleLocks(ctx context.Context, t time.Time) error {
 				}
 				in.IfMatch = aws.String(etag) // unless renewed meanwhile
 			}
-			if _, err := l.client.DeleteObject(ctx, in); err != nil && !notFound(err) && !conflict(err) {
-				errs = append(errs, fmt.Errorf("sticky: removing the stale lock s3://%s/%s: %w", l.bucket, key, err))
+			_, err := l.client.DeleteObject(ctx, in)
+			switch {
+			case err == nil:
+				removed++
+			case !notFound(err) && !conflict(err):
+				errs = append(errs, fmt.Errorf("sticky/s3: removing the stale lock s3://%s/%s: %w", l.bucket, key, err))
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return removed, errors.Join(errs...)
 }

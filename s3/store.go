@@ -1,4 +1,14 @@
-package sticky
+// Package s3 keeps sticky's temporary uploads in an S3 bucket (AWS S3 or
+// any S3-compatible server: MinIO, versitygw, Cloudflare R2...), so that
+// several servers share them, and keeps apart their requests to one
+// resumable upload with a lock in the same bucket.
+//
+//	store, err := s3.NewStore(ctx, s3.Config{Bucket: "uploads"})
+//	up, err := sticky.New(sticky.Config{Keys: keys, Store: store, Locker: store.Locker()})
+//
+// It is the only package of sticky that imports the AWS SDK: an app that
+// keeps its uploads on disk never compiles it.
+package s3
 
 import (
 	"context"
@@ -13,31 +23,32 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stickyuploads/sticky"
 	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/s3store"
 )
 
-// DefaultS3Prefix is where S3Store keeps temporary uploads in the bucket
-// when S3Config.Prefix is empty.
-const DefaultS3Prefix = "sticky-temp/"
+// DefaultPrefix is where a Store keeps temporary uploads in the bucket
+// when Config.Prefix is empty.
+const DefaultPrefix = "sticky-temp/"
 
-// s3PartSize is the size of the parts sent to S3 while a file streams in.
+// partSize is the size of the parts sent to S3 while a file streams in.
 // Each part waits in a temporary file until sent, so it bounds the local disk
 // an upload uses; smaller parts go out sooner but cost more requests.
-const s3PartSize = 16 << 20
+const partSize = 16 << 20
 
-// S3Config says where S3Store keeps temporary uploads. Credentials come
+// Config says where a Store keeps temporary uploads. Credentials come
 // from the usual AWS chain: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 // variables, the shared config and credentials files, an IAM role.
-type S3Config struct {
+type Config struct {
 	// Bucket is the bucket's name. Required.
 	Bucket string
 
 	// Prefix is prepended to every key, so the temporary uploads stay apart
 	// from anything else in the bucket and one lifecycle rule can expire
-	// them. Default: DefaultS3Prefix ("sticky-temp/").
+	// them. Default: DefaultPrefix ("sticky-temp/").
 	Prefix string
 
 	// Endpoint is the URL of an S3-compatible server, such as
@@ -55,33 +66,34 @@ type S3Config struct {
 
 	// Client, when set, is used as it is, and Endpoint, Region and PathStyle
 	// are ignored: for setups the fields above cannot express.
-	Client *s3.Client
+	Client *awss3.Client
 }
 
-// S3Uploads is a temporary store in an S3 bucket: tusd's s3store, with what
-// sticky needs besides. It implements Lister, so Uploader.Sweep can expire
-// abandoned uploads. S3Store makes one; New also turns an s3store.S3Store
-// given as Config.Store into one.
-type S3Uploads struct {
+// Store is a temporary store in an S3 bucket, for sticky.Config.Store:
+// tusd's s3store, with what sticky needs besides. It implements
+// sticky.Lister and sticky.Tidier, so Uploader.Sweep expires abandoned
+// uploads and stale locks, and sticky.Namer, so sticky finds the uploads it
+// named. NewStore makes one.
+type Store struct {
 	store s3store.S3Store
 }
 
-// s3Lister is what listing needs of s3store's Service; *s3.Client has it.
-type s3Lister interface {
-	s3.ListObjectsV2APIClient
-	s3.ListMultipartUploadsAPIClient
-	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+// lister is what listing needs of s3store's Service; *awss3.Client has it.
+type lister interface {
+	awss3.ListObjectsV2APIClient
+	awss3.ListMultipartUploadsAPIClient
+	GetObject(context.Context, *awss3.GetObjectInput, ...func(*awss3.Options)) (*awss3.GetObjectOutput, error)
 }
 
-// S3Store returns a temporary store in the bucket c names, for
-// Config.Store. Several servers sharing the bucket, and the same
-// Config.Keys, accept each other's references.
+// NewStore returns a temporary store in the bucket c names, for
+// sticky.Config.Store. Several servers sharing the bucket, and the same
+// sticky.Config.Keys, accept each other's references.
 //
 // It sends nothing to S3 yet: a missing bucket or wrong credentials show
 // as uploads answered with 503, their causes logged.
-func S3Store(ctx context.Context, c S3Config) (*S3Uploads, error) {
+func NewStore(ctx context.Context, c Config) (*Store, error) {
 	if c.Bucket == "" {
-		return nil, errors.New("sticky: S3Config.Bucket is required")
+		return nil, errors.New("sticky/s3: Config.Bucket is required")
 	}
 	client := c.Client
 	if client == nil {
@@ -91,12 +103,12 @@ func S3Store(ctx context.Context, c S3Config) (*S3Uploads, error) {
 		}
 		cfg, err := config.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("sticky: AWS configuration: %w", err)
+			return nil, fmt.Errorf("sticky/s3: AWS configuration: %w", err)
 		}
 		if cfg.Region == "" {
 			cfg.Region = "us-east-1"
 		}
-		client = s3.NewFromConfig(cfg, func(o *s3.Options) {
+		client = awss3.NewFromConfig(cfg, func(o *awss3.Options) {
 			o.UsePathStyle = c.PathStyle
 			if c.Endpoint != "" {
 				o.BaseEndpoint = aws.String(c.Endpoint)
@@ -112,23 +124,23 @@ func S3Store(ctx context.Context, c S3Config) (*S3Uploads, error) {
 	store := s3store.New(c.Bucket, client)
 	store.ObjectPrefix = c.Prefix
 	if store.ObjectPrefix == "" {
-		store.ObjectPrefix = DefaultS3Prefix
+		store.ObjectPrefix = DefaultPrefix
 	}
-	store.PreferredPartSize = s3PartSize
-	return &S3Uploads{store: store}, nil
+	store.PreferredPartSize = partSize
+	return &Store{store: store}, nil
 }
 
 // Client returns the S3 client the store uses, to open the same bucket for
 // permanent files (with gocloud.dev/blob/s3blob, for instance). It is nil
 // when the store was given another implementation of s3store's S3API.
-func (s *S3Uploads) Client() *s3.Client {
-	c, _ := s.store.Service.(*s3.Client)
+func (s *Store) Client() *awss3.Client {
+	c, _ := s.store.Service.(*awss3.Client)
 	return c
 }
 
 // UseIn registers the store and its extensions with a tusd composer, for
 // serving the tus protocol from the same bucket.
-func (s *S3Uploads) UseIn(composer *handler.StoreComposer) {
+func (s *Store) UseIn(composer *handler.StoreComposer) {
 	composer.UseCore(s)
 	composer.UseTerminater(s)
 	composer.UseConcater(s)
@@ -137,73 +149,73 @@ func (s *S3Uploads) UseIn(composer *handler.StoreComposer) {
 }
 
 // NewUpload starts an upload. It implements tusd's handler.DataStore.
-func (s *S3Uploads) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
+func (s *Store) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
 	up, err := s.store.NewUpload(ctx, info)
 	if err != nil {
 		return nil, err
 	}
-	return &s3Upload{Upload: up}, nil
+	return &upload{Upload: up}, nil
 }
 
 // GetUpload finds an upload by id. It implements tusd's handler.DataStore.
-func (s *S3Uploads) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
+func (s *Store) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
 	up, err := s.store.GetUpload(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return &s3Upload{Upload: up}, nil
+	return &upload{Upload: up}, nil
 }
 
 // AsTerminatableUpload implements tusd's handler.TerminaterDataStore.
-func (s *S3Uploads) AsTerminatableUpload(up handler.Upload) handler.TerminatableUpload {
-	return s.store.AsTerminatableUpload(unwrapS3(up))
+func (s *Store) AsTerminatableUpload(up handler.Upload) handler.TerminatableUpload {
+	return s.store.AsTerminatableUpload(unwrap(up))
 }
 
 // AsLengthDeclarableUpload implements tusd's handler.LengthDeferrerDataStore.
-func (s *S3Uploads) AsLengthDeclarableUpload(up handler.Upload) handler.LengthDeclarableUpload {
-	return s.store.AsLengthDeclarableUpload(unwrapS3(up))
+func (s *Store) AsLengthDeclarableUpload(up handler.Upload) handler.LengthDeclarableUpload {
+	return s.store.AsLengthDeclarableUpload(unwrap(up))
 }
 
 // AsServableUpload implements tusd's handler.ContentServerDataStore.
-func (s *S3Uploads) AsServableUpload(up handler.Upload) handler.ServableUpload {
-	return s.store.AsServableUpload(unwrapS3(up))
+func (s *Store) AsServableUpload(up handler.Upload) handler.ServableUpload {
+	return s.store.AsServableUpload(unwrap(up))
 }
 
 // AsConcatableUpload implements tusd's handler.ConcaterDataStore.
-func (s *S3Uploads) AsConcatableUpload(up handler.Upload) handler.ConcatableUpload {
-	return s3Concat{s.store.AsConcatableUpload(unwrapS3(up))}
+func (s *Store) AsConcatableUpload(up handler.Upload) handler.ConcatableUpload {
+	return concat{s.store.AsConcatableUpload(unwrap(up))}
 }
 
-type s3Concat struct{ handler.ConcatableUpload }
+type concat struct{ handler.ConcatableUpload }
 
-func (c s3Concat) ConcatUploads(ctx context.Context, partial []handler.Upload) error {
+func (c concat) ConcatUploads(ctx context.Context, partial []handler.Upload) error {
 	inner := make([]handler.Upload, len(partial))
 	for i, p := range partial {
-		inner[i] = unwrapS3(p)
+		inner[i] = unwrap(p)
 	}
 	return c.ConcatableUpload.ConcatUploads(ctx, inner)
 }
 
-// s3Upload mends one gap of s3store. While an upload's length is unknown,
+// upload mends one gap of s3store. While an upload's length is unknown,
 // s3store keeps a last piece shorter than S3's minimum part aside, as an
 // object of its own, and its FinishUpload then completes the upload without
 // it. The tus protocol never meets this (the length is declared before the
 // last bytes come), but sticky's one-shot uploads do: they write everything,
 // then declare the length, then finish.
-type s3Upload struct {
+type upload struct {
 	handler.Upload
 	// deferred says the last write came while the length was unknown.
 	deferred bool
 }
 
-func unwrapS3(up handler.Upload) handler.Upload {
-	if u, ok := up.(*s3Upload); ok {
+func unwrap(up handler.Upload) handler.Upload {
+	if u, ok := up.(*upload); ok {
 		return u.Upload
 	}
 	return up
 }
 
-func (u *s3Upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+func (u *upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
 	info, err := u.Upload.GetInfo(ctx) // cached by s3store, which needs it anyway
 	if err != nil {
 		return 0, err
@@ -212,7 +224,7 @@ func (u *s3Upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) 
 	return u.Upload.WriteChunk(ctx, offset, src)
 }
 
-func (u *s3Upload) FinishUpload(ctx context.Context) error {
+func (u *upload) FinishUpload(ctx context.Context) error {
 	if u.deferred {
 		// Now that the length is known, an empty write sends the piece kept
 		// aside as the final part (and costs nothing when there is none).
@@ -230,7 +242,7 @@ func (u *s3Upload) FinishUpload(ctx context.Context) error {
 
 // prefixes returns where s3store puts the uploads' data and their .info and
 // .part objects, each ending in "/" unless empty.
-func (s *S3Uploads) prefixes() (data, meta string) {
+func (s *Store) prefixes() (data, meta string) {
 	slash := func(p string) string {
 		if p != "" && !strings.HasSuffix(p, "/") {
 			p += "/"
@@ -247,12 +259,12 @@ func (s *S3Uploads) prefixes() (data, meta string) {
 
 // UploadsBefore yields the uploads in the bucket last written before t:
 // those with their info object, and multipart uploads a crash left without
-// one (aborted when swept). It implements Lister.
-func (s *S3Uploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[StoredUpload, error] {
-	return func(yield func(StoredUpload, error) bool) {
-		client, ok := s.store.Service.(s3Lister)
+// one (aborted when swept). It implements sticky.Lister.
+func (s *Store) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[sticky.StoredUpload, error] {
+	return func(yield func(sticky.StoredUpload, error) bool) {
+		client, ok := s.store.Service.(lister)
 		if !ok {
-			yield(StoredUpload{}, fmt.Errorf("sticky: the S3 service (%T) cannot list objects", s.store.Service))
+			yield(sticky.StoredUpload{}, fmt.Errorf("sticky/s3: the S3 service (%T) cannot list objects", s.store.Service))
 			return
 		}
 		bucket := s.store.Bucket
@@ -265,14 +277,14 @@ func (s *S3Uploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[St
 		}
 		uploads := map[string]*upload{}
 		for _, prefix := range slices.Compact([]string{data, meta}) {
-			pages := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{
+			pages := awss3.NewListObjectsV2Paginator(client, &awss3.ListObjectsV2Input{
 				Bucket: aws.String(bucket),
 				Prefix: aws.String(prefix),
 			})
 			for pages.HasMorePages() {
 				page, err := pages.NextPage(ctx)
 				if err != nil {
-					yield(StoredUpload{}, fmt.Errorf("sticky: listing s3://%s/%s: %w", bucket, prefix, err))
+					yield(sticky.StoredUpload{}, fmt.Errorf("sticky/s3: listing s3://%s/%s: %w", bucket, prefix, err))
 					return
 				}
 				for _, o := range page.Contents {
@@ -305,7 +317,7 @@ func (s *S3Uploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[St
 				continue // removed meanwhile
 			}
 			if err != nil {
-				if !yield(StoredUpload{}, err) {
+				if !yield(sticky.StoredUpload{}, err) {
 					return
 				}
 				continue
@@ -313,19 +325,19 @@ func (s *S3Uploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[St
 			if objectID, _, _ := strings.Cut(info.ID, "+"); objectID != id {
 				continue // not an s3store upload: leave it alone
 			}
-			if !yield(StoredUpload{ID: info.ID, Modified: up.modified}, nil) {
+			if !yield(sticky.StoredUpload{ID: info.ID, Modified: up.modified}, nil) {
 				return
 			}
 		}
 
-		multiparts := s3.NewListMultipartUploadsPaginator(client, &s3.ListMultipartUploadsInput{
+		multiparts := awss3.NewListMultipartUploadsPaginator(client, &awss3.ListMultipartUploadsInput{
 			Bucket: aws.String(bucket),
 			Prefix: aws.String(data),
 		})
 		for multiparts.HasMorePages() {
 			page, err := multiparts.NextPage(ctx)
 			if err != nil {
-				yield(StoredUpload{}, fmt.Errorf("sticky: listing multipart uploads in s3://%s/%s: %w", bucket, data, err))
+				yield(sticky.StoredUpload{}, fmt.Errorf("sticky/s3: listing multipart uploads in s3://%s/%s: %w", bucket, data, err))
 				return
 			}
 			for _, m := range page.Uploads {
@@ -334,7 +346,7 @@ func (s *S3Uploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[St
 					continue // not ours, or listed above with its info
 				}
 				if started := aws.ToTime(m.Initiated); started.Before(t) {
-					if !yield(StoredUpload{ID: id + "+" + aws.ToString(m.UploadId), Modified: started}, nil) {
+					if !yield(sticky.StoredUpload{ID: id + "+" + aws.ToString(m.UploadId), Modified: started}, nil) {
 						return
 					}
 				}
@@ -344,19 +356,42 @@ func (s *S3Uploads) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[St
 }
 
 // readInfo reads an upload's info object, as s3store wrote it.
-func (s *S3Uploads) readInfo(ctx context.Context, client s3Lister, key string) (handler.FileInfo, error) {
+func (s *Store) readInfo(ctx context.Context, client lister, key string) (handler.FileInfo, error) {
 	var info handler.FileInfo
-	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.store.Bucket), Key: aws.String(key)})
+	out, err := client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(s.store.Bucket), Key: aws.String(key)})
 	var missing *types.NoSuchKey
 	if errors.As(err, &missing) {
 		return info, handler.ErrNotFound
 	}
 	if err != nil {
-		return info, fmt.Errorf("sticky: reading s3://%s/%s: %w", s.store.Bucket, key, err)
+		return info, fmt.Errorf("sticky/s3: reading s3://%s/%s: %w", s.store.Bucket, key, err)
 	}
 	defer out.Body.Close()
 	if err := json.NewDecoder(io.LimitReader(out.Body, 1<<20)).Decode(&info); err != nil {
-		return info, fmt.Errorf("sticky: reading s3://%s/%s: %w", s.store.Bucket, key, err)
+		return info, fmt.Errorf("sticky/s3: reading s3://%s/%s: %w", s.store.Bucket, key, err)
 	}
 	return info, nil
+}
+
+// UploadName returns the name an upload was created under: its id without
+// the multipart upload's id that s3store adds after "+". It implements
+// sticky.Namer.
+func (s *Store) UploadName(id string) string {
+	name, _, _ := strings.Cut(id, "+")
+	return name
+}
+
+// GetUploadByName finds the upload created under name: its info object
+// holds its whole id. It implements sticky.Namer.
+func (s *Store) GetUploadByName(ctx context.Context, name string) (handler.Upload, error) {
+	client, ok := s.store.Service.(lister)
+	if !ok {
+		return nil, fmt.Errorf("sticky/s3: the S3 service (%T) cannot read objects", s.store.Service)
+	}
+	_, meta := s.prefixes()
+	info, err := s.readInfo(ctx, client, meta+name+".info")
+	if err != nil {
+		return nil, err
+	}
+	return s.GetUpload(ctx, info.ID)
 }

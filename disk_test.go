@@ -18,7 +18,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/handler"
 )
 
-// plainStore hides that a store is a DiskUploads, so that put goes through
+// plainStore hides that a store is a DiskStore, so that put goes through
 // tusd's upload steps.
 type plainStore struct{ handler.DataStore }
 
@@ -38,7 +38,7 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 	infos := make([]handler.FileInfo, 2)
 	for i, lean := range []bool{true, false} {
 		dir := t.TempDir()
-		disk, err := DiskStore(dir)
+		disk, err := NewDiskStore(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 // again.
 func TestDiskPutWholeFailures(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "uploads")
-	u, _ := newTestUploader(t, Config{TempDir: dir, MaxSize: 1000})
+	u, _ := newTestUploader(t, Config{Store: diskAt(t, dir), MaxSize: 1000})
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, u.path, nil)
 	if _, err := u.receive(r, Incoming{Field: "doc", Name: "big.txt", Size: -1}, strings.NewReader(strings.Repeat("x", 1001))); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("a file over the limit: %v", err)

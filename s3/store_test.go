@@ -1,4 +1,4 @@
-package sticky_test
+package s3_test
 
 import (
 	"bytes"
@@ -19,14 +19,15 @@ import (
 
 	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/internal/s3test"
+	"github.com/stickyuploads/sticky/s3"
 	"github.com/stickyuploads/sticky/storetest"
 )
 
-func ExampleS3Store() {
+func ExampleNewStore() {
 	ctx := context.Background()
 	// Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the
 	// shared AWS files or an IAM role.
-	store, err := sticky.S3Store(ctx, sticky.S3Config{
+	store, err := s3.NewStore(ctx, s3.Config{
 		Bucket:    "uploads",
 		Endpoint:  "http://127.0.0.1:7070", // versitygw, MinIO...; "" for AWS
 		PathStyle: true,
@@ -47,9 +48,9 @@ func ExampleS3Store() {
 	http.Handle("/uploads/", up)
 }
 
-func ExampleS3Uploads_Locker() {
+func ExampleStore_Locker() {
 	ctx := context.Background()
-	store, err := sticky.S3Store(ctx, sticky.S3Config{Bucket: "uploads", Endpoint: "http://127.0.0.1:7070", PathStyle: true})
+	store, err := s3.NewStore(ctx, s3.Config{Bucket: "uploads", Endpoint: "http://127.0.0.1:7070", PathStyle: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestS3StoreSignsPayload(t *testing.T) {
 	bucket := srv.NewBucket(t)
 	srv.SetEnv(t) // credentials through the AWS chain, as in production
 	rec := &recorder{}
-	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: bucket, Endpoint: rec.proxy(t, srv.Endpoint), PathStyle: true})
+	store, err := s3.NewStore(t.Context(), s3.Config{Bucket: bucket, Endpoint: rec.proxy(t, srv.Endpoint), PathStyle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestS3StoreSignsPayload(t *testing.T) {
 
 func TestS3StoreUnreachable(t *testing.T) {
 	s3test.Start(t).SetEnv(t) // credentials, so that the SDK looks nowhere else
-	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: "b", Endpoint: s3test.ClosedEndpoint(t), PathStyle: true})
+	store, err := s3.NewStore(t.Context(), s3.Config{Bucket: "b", Endpoint: s3test.ClosedEndpoint(t), PathStyle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestS3StoreDownKeepsKeptUploads(t *testing.T) {
 	srv.SetEnv(t)
 	t.Setenv("AWS_MAX_ATTEMPTS", "1") // fail at once rather than retry
 	proxy := &switchable{target: strings.TrimPrefix(srv.Endpoint, "http://")}
-	store, err := sticky.S3Store(t.Context(), sticky.S3Config{Bucket: bucket, Endpoint: proxy.start(t), PathStyle: true})
+	store, err := s3.NewStore(t.Context(), s3.Config{Bucket: bucket, Endpoint: proxy.start(t), PathStyle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,53 @@ func TestS3StoreDownKeepsKeptUploads(t *testing.T) {
 }
 
 func TestS3StoreNeedsBucket(t *testing.T) {
-	if _, err := sticky.S3Store(t.Context(), sticky.S3Config{}); err == nil {
+	if _, err := s3.NewStore(t.Context(), s3.Config{}); err == nil {
 		t.Error("S3Store without a bucket: no error")
 	}
+}
+
+func TestFaultS3GoesAwayMidUpload(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	srv.SetEnv(t)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	proxy := &switchable{target: strings.TrimPrefix(srv.Endpoint, "http://")}
+	store, err := s3.NewStore(t.Context(), s3.Config{Bucket: bucket, Endpoint: proxy.start(t), PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ttl = 3 * time.Second
+	site := storetest.NewSite(t, sticky.Config{Store: store, MaxSize: 16 << 20, TTL: ttl})
+	keptData := []byte("kept before S3 went away\n")
+	kept := site.MustUpload(t, "doc", "kept.txt", keptData)
+	begun := time.Now()
+
+	// S3 goes away after the first 5 MiB part has gone up.
+	data := bytes.Repeat([]byte("s3 mid-upload..\n"), 12<<20/16)
+	body := &cutReader{r: bytes.NewReader(data), n: 7 << 20, at: func() {
+		time.Sleep(300 * time.Millisecond) // let the first part reach S3
+		proxy.setDown(true)
+	}}
+	status, rep, err := site.Upload(t.Context(), "doc", "big.txt", body)
+	if err != nil || status != http.StatusServiceUnavailable || rep.IsValid {
+		t.Errorf("upload while S3 went away: %d %+v %v; want 503", status, rep, err)
+	}
+	partial := len(srv.MultipartUploads(t, bucket, ""))
+	proxy.setDown(false)
+
+	// Back: the kept upload reads whole; the cut one was never handed out.
+	wantReadable(t, site, kept.Stored, keptData)
+	// Past the TTL the sweep removes everything, unfinished multipart
+	// uploads included.
+	time.Sleep(time.Until(begun.Add(ttl + 1500*time.Millisecond)))
+	if _, err := site.Sweep(t.Context()); err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	if objs := srv.Objects(t, bucket, ""); len(objs) != 0 {
+		t.Errorf("after the sweep: objects %q", objs)
+	}
+	if mps := srv.MultipartUploads(t, bucket, ""); len(mps) != 0 {
+		t.Errorf("after the sweep: %d multipart uploads", len(mps))
+	}
+	t.Logf("S3 went away mid-upload: 503; %d unfinished multipart uploads left until the sweep removed them", partial)
 }
