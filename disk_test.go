@@ -48,7 +48,7 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 		}
 		u, _ := newTestUploader(t, Config{Store: store})
 		r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, u.path, nil)
-		f, err := u.receive(r, Incoming{Field: "doc", Name: "report.pdf", Size: -1}, bytes.NewReader(data))
+		f, err := u.receive(r, "alice", Incoming{Field: "doc", Name: "report.pdf", Size: -1}, bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,11 +91,11 @@ func TestDiskPutWholeFailures(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "uploads")
 	u, _ := newTestUploader(t, Config{Store: diskAt(t, dir), MaxSize: 1000})
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, u.path, nil)
-	if _, err := u.receive(r, Incoming{Field: "doc", Name: "big.txt", Size: -1}, strings.NewReader(strings.Repeat("x", 1001))); !errors.Is(err, ErrTooLarge) {
+	if _, err := u.receive(r, "alice", Incoming{Field: "doc", Name: "big.txt", Size: -1}, strings.NewReader(strings.Repeat("x", 1001))); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("a file over the limit: %v", err)
 	}
 	cut := io.MultiReader(strings.NewReader("hello"), errReader{io.ErrUnexpectedEOF})
-	if _, err := u.receive(r, Incoming{Field: "doc", Name: "cut.txt", Size: -1}, cut); err == nil {
+	if _, err := u.receive(r, "alice", Incoming{Field: "doc", Name: "cut.txt", Size: -1}, cut); err == nil {
 		t.Error("a file cut short was kept")
 	}
 	assertStoreEmpty(t, dir)
@@ -103,7 +103,7 @@ func TestDiskPutWholeFailures(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	f, err := u.receive(r, Incoming{Field: "doc", Name: "again.txt", Size: -1}, strings.NewReader("hello"))
+	f, err := u.receive(r, "alice", Incoming{Field: "doc", Name: "again.txt", Size: -1}, strings.NewReader("hello"))
 	if err != nil {
 		t.Fatalf("after the directory was removed: %v", err)
 	}

@@ -355,4 +355,3 @@ func (c *cutReader) Read(p []byte) (int, error) {
 	c.n -= n
 	return n, err
 }
-

@@ -14,7 +14,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
 )
@@ -280,8 +279,8 @@ func (u *Uploader) serveFine(w http.ResponseWriter, r *http.Request, rest string
 // fineUpload takes a whole file or one chunk of it.
 func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
 	owner := u.who(r)
-	if owner == "" {
-		writeFineError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
+	if owner == "" { // refused before the body is read
+		writeFineError(w, errSignIn)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
@@ -358,11 +357,7 @@ func (u *Uploader) readFineRequest(r *http.Request) (fineParams, io.Reader, erro
 // attempt) is replaced. Whatever fails, nothing of it is left in the store.
 func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io.Reader) (any, error) {
 	ctx := r.Context()
-	rules := u.rules(p.field)
-	if p.total > rules.MaxSize {
-		return nil, tooLarge(rules.MaxSize)
-	}
-	in, err := u.admit(r, Incoming{Field: p.field, Name: p.filename, Size: p.total, Type: p.claimed})
+	in, rules, err := u.admit(r, owner, Incoming{Field: p.field, Name: p.filename, Size: p.total, Type: p.claimed})
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +375,7 @@ func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io
 	info := handler.FileInfo{ID: name, MetaData: handler.MetaData{
 		"filename": in.Name,
 		"field":    p.field,
-		"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
+		"expires":  u.expiry(),
 	}}
 	src = io.MultiReader(bytes.NewReader(head), src)
 	if !p.chunked {
@@ -396,7 +391,7 @@ func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io
 		if err := u.fineNamed(ctx, id, name); err != nil {
 			return nil, err
 		}
-		return u.fineAccept(ctx, id, owner, p.field, rules)
+		return u.fineAccept(ctx, id, owner)
 	}
 	// A first chunk. The type is judged again on the complete file: the
 	// first chunk may be shorter than what decides it.
@@ -496,7 +491,7 @@ func (u *Uploader) fineChunk(ctx context.Context, up handler.Upload, id, owner s
 	if err := up.FinishUpload(ctx); err != nil {
 		return nil, u.storeFailure(err)
 	}
-	return u.fineAccept(ctx, id, owner, p.field, rules)
+	return u.fineAccept(ctx, id, owner)
 }
 
 // fineWrite appends to up, which holds stored bytes, what it lacks of
@@ -537,7 +532,7 @@ func (u *Uploader) fineAgain(ctx context.Context, up handler.Upload, id, owner, 
 	}
 	if rec != nil {
 		return fineDone(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type,
-			Stored: u.sign.sign(id, owner, scopeOf(u.path, field), u.ttl), Extra: rec.Results})
+			Stored: u.refFor(id, owner, field), Extra: rec.Results})
 	}
 	if err := up.FinishUpload(ctx); err != nil {
 		// Some stores (s3store) refuse to finish an upload twice: one that
@@ -548,39 +543,16 @@ func (u *Uploader) fineAgain(ctx context.Context, up handler.Upload, id, owner, 
 		}
 		rc.Close()
 	}
-	return u.fineAccept(ctx, id, owner, field, rules)
+	return u.fineAccept(ctx, id, owner)
 }
 
-// fineAccept accepts upload id, finished: it judges the complete file's
-// type, runs the processors, which record a receipt, and signs the
-// reference. A file refused here is removed.
-func (u *Uploader) fineAccept(ctx context.Context, id, owner, field string, rules Rules) (any, error) {
-	up, err := u.store.GetUpload(ctx, id)
-	var info handler.FileInfo
-	if err == nil {
-		info, err = up.GetInfo(ctx)
-	}
+// fineAccept accepts upload id, finished, and answers with Fine Uploader's
+// success. A file refused is removed.
+func (u *Uploader) fineAccept(ctx context.Context, id, owner string) (any, error) {
+	f, err := u.accept(ctx, id, owner)
 	if err != nil {
-		return nil, u.lookupFailure(err)
-	}
-	if info.SizeIsDeferred || info.Offset != info.Size {
-		return nil, u.storeFailure(fmt.Errorf("sticky: upload %s holds %d bytes of %d once finished", id, info.Offset, info.Size))
-	}
-	f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Field: field, u: u, id: id}
-	head, err := readHead(ctx, up)
-	if err != nil {
-		err = u.storeFailure(err)
-	} else if typ, ok := accepted(rules.Accept, f.Name, head); !ok {
-		err = typeError(rules.Accept)
-	} else {
-		f.Type = typ
-		err = u.process(ctx, f, true)
-	}
-	if err != nil {
-		f.Discard(ctx)
 		return nil, err
 	}
-	f.Ref = u.sign.sign(id, owner, scopeOf(u.path, field), u.ttl)
 	return fineDone(replyOf(f))
 }
 

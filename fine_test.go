@@ -693,7 +693,6 @@ func TestFineCrossOrigin(t *testing.T) {
 
 // ---- S3 ----
 
-
 // ---- parameters ----
 
 func FuzzFineParams(f *testing.F) {

@@ -23,6 +23,7 @@ const (
 // request's PostForm and Form, so r.FormValue works as usual.
 type Form struct {
 	u      *Uploader
+	w      http.ResponseWriter
 	r      *http.Request
 	ctx    context.Context
 	owner  string
@@ -46,11 +47,18 @@ type result struct {
 // the background, so a re-rendered form shows it kept whether or not the
 // browser ran the client script.
 //
-// ReadForm fails only when the post as a whole cannot be read: malformed,
-// cut short, or over Config.MaxFormSize. Problems with one file are told by
+// Each file posted is an upload like one sent to the endpoint, held to the
+// same limits (Config.RateLimit, Config.MaxConcurrent) and rules. With
+// Config.Fields set, a file posted for a field it does not list is not
+// kept.
+//
+// ReadForm fails only when the post as a whole cannot be read (malformed,
+// cut short, or over Config.MaxFormSize) or when its files go over the
+// user's limits (ErrRateLimited; Retry-After is set on w): answer
+// Status(err). Problems with one file are told by
 // Form.File for its field.
 func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
-	form := &Form{u: u, r: r, ctx: r.Context(), owner: u.who(r), posted: map[string][]result{},
+	form := &Form{u: u, w: w, r: r, ctx: r.Context(), owner: u.who(r), posted: map[string][]result{},
 		files: map[string]result{}, lists: map[string][]*File{}, errs: map[string]error{}}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
@@ -125,16 +133,22 @@ func (form *Form) read(mr *multipart.Reader) error {
 		case p.FileName() == "": // a file input left empty
 		case len(form.posted[name]) == maxFieldFiles:
 			return fail(ErrMalformed, "The form has too many files.")
+		case len(u.fields) > 0 && !u.listed(name):
+			// A field the application does not use keeps no file.
 		case form.owner == "":
-			form.posted[name] = append(form.posted[name], result{err: fail(ErrNotAllowed, "Please sign in to upload files."), name: p.FileName()})
+			form.posted[name] = append(form.posted[name], result{err: errSignIn, name: p.FileName()})
 		default:
-			f, err := u.receive(form.r, Incoming{Field: name, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}, p)
+			// Each file is an upload, held to the limits of the endpoint:
+			// over one, the whole post is refused (429).
+			done, err := u.startUpload(form.w, form.owner)
+			if err != nil {
+				return err
+			}
+			f, err := u.receive(form.r, form.owner, Incoming{Field: name, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}, p)
+			done()
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) || errors.Is(err, ErrMalformed) {
 				return err // the post itself is broken
-			}
-			if f != nil {
-				f.Ref = u.sign.sign(f.id, form.owner, scopeOf(u.path, name), u.ttl)
 			}
 			form.posted[name] = append(form.posted[name], result{f, err, p.FileName()})
 		}

@@ -72,26 +72,6 @@ type Incoming struct {
 	Type string
 }
 
-// admit cleans an incoming file's name and puts the file to the
-// application: Config.Before may refuse it, Config.Rename rename it.
-func (u *Uploader) admit(r *http.Request, in Incoming) (Incoming, error) {
-	in.Name = CleanName(in.Name)
-	if u.before != nil {
-		if err := u.before(r, in); err != nil {
-			var ue *userError
-			if errors.As(err, &ue) {
-				return in, ue
-			}
-			u.log.Warn("sticky: Config.Before refused an upload", "field", in.Field, "err", err)
-			return in, Refuse(http.StatusForbidden, "This upload is not allowed.")
-		}
-	}
-	if u.rename != nil {
-		in.Name = CleanName(u.rename(r, in))
-	}
-	return in, nil
-}
-
 // A Processor is a step run on each file once all its bytes are in the
 // temporary store, before the upload is answered: the Django uploaders'
 // upload_complete. The map it returns joins the reply (the endpoint's JSON,

@@ -194,18 +194,12 @@ func (u *Uploader) tusCreate(ev handler.HookEvent) (handler.HTTPResponse, handle
 	if !validField(field) {
 		return none, handler.FileInfoChanges{}, tusError(fail(ErrMalformed, `The upload did not say which field it is for (metadata "field").`))
 	}
-	rules := u.rules(field)
 	in := Incoming{Field: field, Name: cmp(meta["filename"], meta["name"]), Size: ev.Upload.Size, Type: cmp(meta["filetype"], meta["type"])}
 	var err error
-	switch {
-	case ev.Upload.SizeIsDeferred || ev.Upload.IsPartial || ev.Upload.IsFinal:
+	if ev.Upload.SizeIsDeferred || ev.Upload.IsPartial || ev.Upload.IsFinal {
 		err = fail(ErrMalformed, "Declare the upload's length when creating it.")
-	case in.Size == 0:
-		err = fail(ErrEmpty, "The file is empty.")
-	case in.Size > rules.MaxSize:
-		err = tooLarge(rules.MaxSize)
-	default:
-		in, err = u.admit(req.r, in)
+	} else {
+		in, _, err = u.admit(req.r, req.owner, in)
 	}
 	if err != nil {
 		return none, handler.FileInfoChanges{}, tusError(err)
@@ -215,7 +209,7 @@ func (u *Uploader) tusCreate(ev handler.HookEvent) (handler.HTTPResponse, handle
 		MetaData: handler.MetaData{
 			"filename": in.Name,
 			"field":    field,
-			"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
+			"expires":  u.expiry(),
 		},
 	}, nil
 }
@@ -238,39 +232,15 @@ func (u *Uploader) tusFinish(ev handler.HookEvent) (handler.HTTPResponse, error)
 	if req == nil {
 		return handler.HTTPResponse{}, errors.New("sticky: a resumable upload outside serveTus")
 	}
-	up, err := u.store.GetUpload(ctx, info.ID)
+	f, err := u.accept(ctx, info.ID, req.owner)
 	if err != nil {
-		return handler.HTTPResponse{}, u.tusStoreError(err)
-	}
-	f, err := u.acceptTus(ctx, up, info)
-	if err != nil {
-		u.terminate(ctx, up)
 		return handler.HTTPResponse{}, tusError(err)
 	}
-	f.Ref = u.sign.sign(info.ID, req.owner, scopeOf(u.path, info.MetaData["field"]), u.ttl)
 	b, err := json.Marshal(replyOf(f))
 	if err != nil {
 		return handler.HTTPResponse{}, err
 	}
 	return handler.HTTPResponse{Header: handler.HTTPHeader{RefHeader: f.Ref, ReplyHeader: asciiJSON(b)}}, nil
-}
-
-func (u *Uploader) acceptTus(ctx context.Context, up handler.Upload, info handler.FileInfo) (*File, error) {
-	name := CleanName(info.MetaData["filename"])
-	rules := u.rules(info.MetaData["field"])
-	head, err := readHead(ctx, up)
-	if err != nil {
-		return nil, u.storeFailure(err)
-	}
-	typ, ok := accepted(rules.Accept, name, head)
-	if !ok {
-		return nil, typeError(rules.Accept)
-	}
-	f := &File{Name: name, Size: info.Size, Type: typ, Field: info.MetaData["field"], u: u, id: info.ID}
-	if err := u.process(ctx, f, true); err != nil {
-		return nil, err
-	}
-	return f, nil
 }
 
 // readHead reads the first bytes of a stored upload, those that decide its
@@ -407,10 +377,9 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 		head := make([]byte, min(sniffLen, info.Size))
 		n, _ := io.ReadFull(src, head) // tusd's reader keeps errors for itself
 		if n > 0 {
-			rules := t.u.rules(info.MetaData["field"])
-			if _, ok := accepted(rules.Accept, CleanName(info.MetaData["filename"]), head[:n]); !ok {
+			if _, err := judge(t.u.rules(info.MetaData["field"]), CleanName(info.MetaData["filename"]), head[:n]); err != nil {
 				t.u.terminate(ctx, t.Upload)
-				return 0, tusError(typeError(rules.Accept))
+				return 0, tusError(err)
 			}
 		}
 		src = io.MultiReader(bytes.NewReader(head[:n]), src)
@@ -521,7 +490,7 @@ func (u *Uploader) decorate(h http.Header, code int, req *tusRequest) {
 		h.Set("Upload-Expires", time.Unix(exp, 0).UTC().Format(http.TimeFormat))
 	}
 	if rec := req.done; rec != nil {
-		ref := u.sign.sign(info.ID, req.owner, scopeOf(u.path, info.MetaData["field"]), u.ttl)
+		ref := u.refFor(info.ID, req.owner, info.MetaData["field"])
 		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: ref, Extra: rec.Results})
 		if err == nil {
 			h.Set(RefHeader, ref)

@@ -408,7 +408,6 @@ func TestTusIDsBoundToOwner(t *testing.T) {
 	}
 }
 
-
 // FuzzOwnsUpload checks that no id taken from a URL passes for alice's
 // unless it was made for her.
 func FuzzOwnsUpload(f *testing.F) {

@@ -31,11 +31,9 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -310,6 +308,12 @@ func New(c Config) (*Uploader, error) {
 	return u, nil
 }
 
+// listed reports whether Config.Fields names field.
+func (u *Uploader) listed(field string) bool {
+	_, ok := u.fields[field]
+	return ok
+}
+
 // rules returns the rules of a field.
 func (u *Uploader) rules(field string) Rules {
 	if r, ok := u.fields[field]; ok {
@@ -367,38 +371,6 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Content-Type-Options", "nosniff")
 		http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.body))
 	}
-}
-
-// identityKey carries the identity of a request through the Uploader's
-// handlers, so Config.Identity is asked once per request.
-type identityKey struct{}
-
-// who returns the identity of r.
-func (u *Uploader) who(r *http.Request) string {
-	if id, ok := r.Context().Value(identityKey{}).(string); ok {
-		return id
-	}
-	return u.identity(r)
-}
-
-// limit applies the per-user limits to a request that carries upload bytes
-// (newUpload: one that starts an upload). Over a limit, it answers 429 with
-// Retry-After itself and returns a nil done. Otherwise it returns the
-// request, which now carries its identity, and the function that releases
-// the request's place once its handler has returned.
-func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool) (_ *http.Request, done func()) {
-	user := u.identity(r)
-	r = r.WithContext(context.WithValue(r.Context(), identityKey{}, user))
-	if user == "" || r.Method == http.MethodOptions || r.Method == http.MethodHead || r.Method == http.MethodGet {
-		return r, func() {} // nobody is refused by the handler; reads are not uploads
-	}
-	done, wait, err := u.limits.start(user, newUpload)
-	if err != nil {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-		writeError(w, err)
-		return r, nil
-	}
-	return r, done
 }
 
 // ScriptURL is the content-hashed URL of the client script.

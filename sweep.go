@@ -96,4 +96,3 @@ func (u *Uploader) SweepEvery(ctx context.Context, d time.Duration) {
 		}
 	}
 }
-

@@ -36,7 +36,7 @@ func sweepUploader(t *testing.T, store handler.DataStore, ttl time.Duration) *Up
 func sweepKeep(t *testing.T, u *Uploader, name, data string) *File {
 	t.Helper()
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, u.path, nil)
-	f, err := u.receive(r, Incoming{Field: "doc", Name: name, Size: -1}, strings.NewReader(data))
+	f, err := u.receive(r, "alice", Incoming{Field: "doc", Name: name, Size: -1}, strings.NewReader(data))
 	if err != nil {
 		t.Fatalf("storing %s: %v", name, err)
 	}
@@ -170,8 +170,6 @@ func TestSweepNeedsLister(t *testing.T) {
 		t.Fatal("SweepEvery kept going with a store that cannot list")
 	}
 }
-
-
 
 // A data file whose .info is gone (an upload cut at the wrong moment) is
 // removed once it is older than the TTL, and never before.

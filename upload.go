@@ -1,21 +1,15 @@
 package sticky
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 	"unicode"
-
-	"github.com/tus/tusd/v2/pkg/handler"
 )
 
 const (
@@ -76,8 +70,8 @@ func answer(err error) (int, reply) {
 // sticky field's name in the part "field", in either order.
 func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 	owner := u.who(r)
-	if owner == "" {
-		writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
+	if owner == "" { // refused before the body is read
+		writeError(w, errSignIn)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
@@ -92,7 +86,9 @@ func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	f.Ref = u.sign.sign(f.id, owner, scopeOf(u.path, field), u.ttl)
+	if f.Field != field { // the field was named after the file
+		f.Field, f.Ref = field, u.refFor(f.id, owner, field)
+	}
 	writeJSON(w, http.StatusOK, replyOf(f))
 }
 
@@ -130,7 +126,7 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 				return nil, "", fail(ErrMalformed, "The upload must name its field before the file.")
 			}
 			in := Incoming{Field: field, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}
-			if f, err = u.receive(r, in, p); err != nil {
+			if f, err = u.receive(r, owner, in, p); err != nil {
 				return nil, "", err
 			}
 		}
@@ -169,110 +165,6 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 		s.err = err
 	}
 	return n, err
-}
-
-// sniff reads the first bytes of src and judges them, with name, against
-// rules: it returns the bytes read (to be stored first) and the type to
-// record. readErr explains an error of the client's side.
-func sniff(src io.Reader, rules Rules, name string, readErr func(error, int64) error) ([]byte, string, error) {
-	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(src, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, "", readErr(err, rules.MaxSize)
-	}
-	if n == 0 {
-		return nil, "", fail(ErrEmpty, "The file is empty.")
-	}
-	typ, ok := accepted(rules.Accept, name, head[:n])
-	if !ok {
-		return nil, "", typeError(rules.Accept)
-	}
-	return head[:n], typ, nil
-}
-
-// receive streams one file from src into the temporary store: it puts
-// the file to the application (Config.Before, Config.Rename), checks its
-// type on the first bytes and its size while it streams, against the
-// field's rules, then runs the processors. Whatever fails, nothing is left
-// in the store.
-func (u *Uploader) receive(r *http.Request, in Incoming, src io.Reader) (*File, error) {
-	ctx := r.Context()
-	rules := u.rules(in.Field)
-	in, err := u.admit(r, in)
-	if err != nil {
-		return nil, err
-	}
-	head, typ, err := sniff(src, rules, in.Name, readFailure)
-	if err != nil {
-		return nil, err
-	}
-	id, size, err := u.put(ctx, handler.FileInfo{MetaData: handler.MetaData{
-		"filename": in.Name,
-		"filetype": typ,
-		"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
-	}}, io.MultiReader(bytes.NewReader(head), src), rules.MaxSize)
-	if err != nil {
-		return nil, err
-	}
-	f := &File{Name: in.Name, Size: size, Type: typ, Field: in.Field, u: u, id: id}
-	if err := u.process(ctx, f, false); err != nil {
-		f.Discard(ctx)
-		return nil, err
-	}
-	return f, nil
-}
-
-// put streams src into a new upload of the temporary store, with the id
-// (if any) and metadata of info, refusing more than limit bytes, and
-// returns the upload's id and size. Whatever fails, nothing is left in the
-// store.
-func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader, limit int64) (string, int64, error) {
-	body := &sourceReader{r: src}
-	check := func(size int64, err error) error {
-		switch {
-		case body.err != nil:
-			return readFailure(body.err, limit)
-		case err != nil:
-			return u.storeFailure(err)
-		case size > limit:
-			return tooLarge(limit)
-		}
-		return nil
-	}
-	if w, ok := u.store.(wholeWriter); ok && info.ID == "" {
-		return w.putWhole(info, io.LimitReader(body, limit+1), check)
-	}
-
-	info.SizeIsDeferred = true
-	up, err := u.store.NewUpload(ctx, info)
-	if err != nil {
-		return "", 0, u.storeFailure(err)
-	}
-	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, limit+1))
-	if err = check(size, err); err == nil {
-		if err = u.deferLen.AsLengthDeclarableUpload(up).DeclareLength(ctx, size); err == nil {
-			err = up.FinishUpload(ctx)
-		}
-		if err == nil {
-			info, err = up.GetInfo(ctx)
-		}
-		if err != nil {
-			err = u.storeFailure(err)
-		}
-	}
-	if err != nil {
-		u.terminate(ctx, up)
-		return "", 0, err
-	}
-	return info.ID, size, nil
-}
-
-func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {
-	ctx, cancel := cleanupContext(ctx)
-	defer cancel()
-	if err := u.term.AsTerminatableUpload(up).Terminate(ctx); err != nil {
-		u.log.Error("sticky: removing a failed upload", "err", err)
-	}
 }
 
 func typeError(accept []string) error {

@@ -1,0 +1,272 @@
+package sticky
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+)
+
+// The one ingest path. Every way a file comes in (the one-shot endpoint,
+// ReadForm, resumable uploads over tus, Fine Uploader's endpoint) passes
+// the same steps, each written once here:
+//
+//  1. limit: the per-user rate limit and cap on uploads at once
+//     (Config.RateLimit, Config.MaxConcurrent);
+//  2. admit: identity, the field's name and rules, the declared size, then
+//     the application (Config.Before may refuse, Config.Rename rename);
+//  3. judge: the type, from the first bytes, against the field's rules;
+//  4. store: streamed into the temporary store under the size limit;
+//  5. complete: the processors, then the signed reference.
+//
+// Cross-origin requests are refused before any of them (see New). Whatever
+// step fails, nothing of the file is left in the store.
+
+// identityKey carries the identity of a request through the Uploader's
+// handlers, so Config.Identity is asked once per request.
+type identityKey struct{}
+
+// who returns the identity of r.
+func (u *Uploader) who(r *http.Request) string {
+	if id, ok := r.Context().Value(identityKey{}).(string); ok {
+		return id
+	}
+	return u.identity(r)
+}
+
+// limit applies the per-user limits to a request that carries upload bytes
+// (newUpload: one that starts an upload). Over a limit, it answers 429 with
+// Retry-After itself and returns a nil done. Otherwise it returns the
+// request, which now carries its identity, and the function that releases
+// the request's place once its handler has returned.
+func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool) (_ *http.Request, done func()) {
+	user := u.identity(r)
+	r = r.WithContext(context.WithValue(r.Context(), identityKey{}, user))
+	if user == "" || r.Method == http.MethodOptions || r.Method == http.MethodHead || r.Method == http.MethodGet {
+		return r, func() {} // nobody is refused by the handler; reads are not uploads
+	}
+	done, wait, err := u.limits.start(user, newUpload)
+	if err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		writeError(w, err)
+		return r, nil
+	}
+	return r, done
+}
+
+// startUpload counts one more upload of owner against the rate limit and
+// the cap on uploads at once, for ReadForm, which learns that a post
+// carries files only as it reads it. It returns the function that ends it.
+func (u *Uploader) startUpload(w http.ResponseWriter, owner string) (done func(), err error) {
+	done, wait, err := u.limits.start(owner, true)
+	if err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		return nil, err
+	}
+	return done, nil
+}
+
+var errSignIn = fail(ErrNotAllowed, "Please sign in to upload files.")
+
+// admit decides whether a file may come in, before any of its bytes is
+// stored: owner must be someone, the field's name well formed, the declared
+// size (when there is one) within the field's limit; then Config.Before may
+// refuse the file and Config.Rename rename it. It returns the incoming file
+// with its name cleaned, and the field's rules.
+func (u *Uploader) admit(r *http.Request, owner string, in Incoming) (Incoming, Rules, error) {
+	rules := u.rules(in.Field)
+	switch {
+	case owner == "":
+		return in, rules, errSignIn
+	case in.Field != "" && !validField(in.Field):
+		return in, rules, fail(ErrMalformed, "The upload named its field wrongly.")
+	case in.Size == 0:
+		return in, rules, fail(ErrEmpty, "The file is empty.")
+	case in.Size > rules.MaxSize:
+		return in, rules, tooLarge(rules.MaxSize)
+	}
+	in.Name = CleanName(in.Name)
+	if u.before != nil {
+		if err := u.before(r, in); err != nil {
+			var ue *userError
+			if errors.As(err, &ue) {
+				return in, rules, ue
+			}
+			u.log.Warn("sticky: Config.Before refused an upload", "field", in.Field, "err", err)
+			return in, rules, Refuse(http.StatusForbidden, "This upload is not allowed.")
+		}
+	}
+	if u.rename != nil {
+		in.Name = CleanName(u.rename(r, in))
+	}
+	return in, rules, nil
+}
+
+// judge returns the type of a file from its first bytes and its name, or
+// the error that refuses it under rules.
+func judge(rules Rules, name string, head []byte) (string, error) {
+	if len(head) == 0 {
+		return "", fail(ErrEmpty, "The file is empty.")
+	}
+	typ, ok := accepted(rules.Accept, name, head)
+	if !ok {
+		return "", typeError(rules.Accept)
+	}
+	return typ, nil
+}
+
+// sniff reads the first bytes of src and judges them, with name, against
+// rules: it returns the bytes read (to be stored first) and the type to
+// record. readErr explains an error of the client's side.
+func sniff(src io.Reader, rules Rules, name string, readErr func(error, int64) error) ([]byte, string, error) {
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(src, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, "", readErr(err, rules.MaxSize)
+	}
+	typ, err := judge(rules, name, head[:n])
+	if err != nil {
+		return nil, "", err
+	}
+	return head[:n], typ, nil
+}
+
+// receive streams one file from src into the temporary store: it puts
+// the file to the application (Config.Before, Config.Rename), checks its
+// type on the first bytes and its size while it streams, against the
+// field's rules, then runs the processors. Whatever fails, nothing is left
+// in the store.
+func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Reader) (*File, error) {
+	ctx := r.Context()
+	in, rules, err := u.admit(r, owner, in)
+	if err != nil {
+		return nil, err
+	}
+	head, typ, err := sniff(src, rules, in.Name, readFailure)
+	if err != nil {
+		return nil, err
+	}
+	id, size, err := u.put(ctx, handler.FileInfo{MetaData: handler.MetaData{
+		"filename": in.Name,
+		"filetype": typ,
+		"expires":  u.expiry(),
+	}}, io.MultiReader(bytes.NewReader(head), src), rules.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Name: in.Name, Size: size, Type: typ, Field: in.Field, u: u, id: id}
+	if err := u.complete(ctx, f, owner, false); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// accept takes upload id, whose bytes are all stored (a resumable or
+// chunked upload), as a file of owner's: it judges the type again on the
+// stored bytes, runs the processors, which record a receipt, and signs the
+// reference. A file refused here is removed.
+func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) {
+	up, err := u.store.GetUpload(ctx, id)
+	var info handler.FileInfo
+	if err == nil {
+		info, err = up.GetInfo(ctx)
+	}
+	if err != nil {
+		return nil, u.lookupFailure(err)
+	}
+	f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Field: info.MetaData["field"], u: u, id: id}
+	if info.SizeIsDeferred || info.Offset != info.Size {
+		err = u.storeFailure(errors.New("sticky: upload " + id + " is not whole once finished"))
+	} else if head, rerr := readHead(ctx, up); rerr != nil {
+		err = u.storeFailure(rerr)
+	} else {
+		f.Type, err = judge(u.rules(f.Field), f.Name, head)
+	}
+	if err != nil {
+		f.Discard(ctx)
+		return nil, err
+	}
+	if err := u.complete(ctx, f, owner, true); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// complete runs the processors on f, whose bytes are all stored, and signs
+// its reference for owner. With keep, a receipt records the answer even
+// when the processors derived nothing (see receipt). On error f is gone.
+func (u *Uploader) complete(ctx context.Context, f *File, owner string, keep bool) error {
+	if err := u.process(ctx, f, keep); err != nil {
+		f.Discard(ctx)
+		return err
+	}
+	f.Ref = u.refFor(f.id, owner, f.Field)
+	return nil
+}
+
+// refFor signs the reference to upload id for owner's field.
+func (u *Uploader) refFor(id, owner, field string) string {
+	return u.sign.sign(id, owner, scopeOf(u.path, field), u.ttl)
+}
+
+// expiry is the metadata that dates a new upload.
+func (u *Uploader) expiry() string { return strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10) }
+
+// put streams src into a new upload of the temporary store, with the id
+// (if any) and metadata of info, refusing more than limit bytes, and
+// returns the upload's id and size. Whatever fails, nothing is left in the
+// store.
+func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader, limit int64) (string, int64, error) {
+	body := &sourceReader{r: src}
+	check := func(size int64, err error) error {
+		switch {
+		case body.err != nil:
+			return readFailure(body.err, limit)
+		case err != nil:
+			return u.storeFailure(err)
+		case size > limit:
+			return tooLarge(limit)
+		}
+		return nil
+	}
+	if w, ok := u.store.(wholeWriter); ok && info.ID == "" {
+		return w.putWhole(info, io.LimitReader(body, limit+1), check)
+	}
+
+	info.SizeIsDeferred = true
+	up, err := u.store.NewUpload(ctx, info)
+	if err != nil {
+		return "", 0, u.storeFailure(err)
+	}
+	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, limit+1))
+	if err = check(size, err); err == nil {
+		if err = u.deferLen.AsLengthDeclarableUpload(up).DeclareLength(ctx, size); err == nil {
+			err = up.FinishUpload(ctx)
+		}
+		if err == nil {
+			info, err = up.GetInfo(ctx)
+		}
+		if err != nil {
+			err = u.storeFailure(err)
+		}
+	}
+	if err != nil {
+		u.terminate(ctx, up)
+		return "", 0, err
+	}
+	return info.ID, size, nil
+}
+
+func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {
+	ctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if err := u.term.AsTerminatableUpload(up).Terminate(ctx); err != nil {
+		u.log.Error("sticky: removing a failed upload", "err", err)
+	}
+}
