@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
 )
@@ -88,9 +90,10 @@ func fineDone(rep reply) (map[string]json.RawMessage, error) {
 // fineError is a failure with what Fine Uploader should do about it.
 type fineError struct {
 	error
-	status int  // when not 0, replaces Status(error)
-	reset  bool // start the file over from its first chunk
-	retry  bool // a 4xx that the same request may yet mend (it was cut short)
+	status int           // when not 0, replaces Status(error)
+	reset  bool          // start the file over from its first chunk
+	retry  bool          // a 4xx that the same request may yet mend (it was cut short)
+	wait   time.Duration // when not 0, how long to wait (Retry-After)
 }
 
 func (e *fineError) Unwrap() error { return e.error }
@@ -104,7 +107,10 @@ func writeFineError(w http.ResponseWriter, err error) {
 	if errors.As(err, &fe) && fe.status != 0 {
 		status = fe.status
 	}
-	if status == http.StatusServiceUnavailable {
+	switch {
+	case fe != nil && fe.wait > 0:
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(fe.wait.Seconds())))))
+	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "30")
 	}
 	reset := fe != nil && fe.reset
@@ -357,6 +363,9 @@ func (u *Uploader) readFineRequest(r *http.Request) (fineParams, io.Reader, erro
 // attempt) is replaced. Whatever fails, nothing of it is left in the store.
 func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io.Reader) (any, error) {
 	ctx := r.Context()
+	if wait, err := u.limits.charge(owner); err != nil {
+		return nil, &fineError{error: err, wait: wait}
+	}
 	in, rules, err := u.admit(r, owner, Incoming{Field: p.field, Name: p.filename, Size: p.total, Type: p.claimed})
 	if err != nil {
 		return nil, err

@@ -55,15 +55,10 @@ func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Dur
 	if l.concurrent > 0 && a.inFlight >= l.concurrent {
 		return nil, time.Second, fail(ErrRateLimited, "Too many uploads at once. Please wait for some to finish.")
 	}
-	if l.perMinute > 0 && newUpload {
-		rate := float64(l.perMinute) / 60 // tokens a second
-		a.tokens = math.Min(float64(l.perMinute), a.tokens+now.Sub(a.at).Seconds()*rate)
-		a.at = now
-		if a.tokens < 1 {
-			wait := time.Duration(math.Ceil((1-a.tokens)/rate)) * time.Second
-			return nil, wait, fail(ErrRateLimited, "Too many uploads. Please wait "+plural(int(wait/time.Second), "second")+" and try again.")
+	if newUpload {
+		if wait, err := l.spend(a, now); err != nil {
+			return nil, wait, err
 		}
-		a.tokens--
 	}
 	a.inFlight++
 	var once sync.Once
@@ -74,6 +69,40 @@ func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Dur
 			l.mu.Unlock()
 		})
 	}, 0, nil
+}
+
+// spend takes one upload from a's allowance of the minute.
+func (l *limiter) spend(a *allowance, now time.Time) (wait time.Duration, err error) {
+	if l.perMinute <= 0 {
+		return 0, nil
+	}
+	rate := float64(l.perMinute) / 60 // tokens a second
+	a.tokens = math.Min(float64(l.perMinute), a.tokens+now.Sub(a.at).Seconds()*rate)
+	a.at = now
+	if a.tokens < 1 {
+		wait := time.Duration(math.Ceil((1-a.tokens)/rate)) * time.Second
+		return wait, fail(ErrRateLimited, "Too many uploads. Please wait "+plural(int(wait/time.Second), "second")+" and try again.")
+	}
+	a.tokens--
+	return 0, nil
+}
+
+// charge counts a new upload of user against the rate limit alone, for a
+// request already counted among the uploads at once (the first chunk of a
+// Fine Uploader file, known as such only once its parameters are read).
+func (l *limiter) charge(user string) (wait time.Duration, err error) {
+	if l == nil || l.perMinute <= 0 {
+		return 0, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	a := l.users[user]
+	if a == nil {
+		a = &allowance{tokens: float64(l.perMinute), at: now}
+		l.users[user] = a
+	}
+	return l.spend(a, now)
 }
 
 // forgetIdle drops users with nothing in flight and a full bucket: they

@@ -349,7 +349,8 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 			u.serveTus(w, r, rest[len(tusPrefix):])
 		}
 	case rest == "fine" || strings.HasPrefix(rest, "fine/"):
-		// Each chunk is a POST: only the cap on uploads at once applies.
+		// Each chunk is a POST: the cap on uploads at once applies to each,
+		// the rate limit to each file, at its first chunk (see fineFirst).
 		if r, done := u.limit(w, r, false); done != nil {
 			defer done()
 			u.serveFine(w, r, strings.TrimLeft(rest[len("fine"):], "/"))
