@@ -103,7 +103,7 @@ func (p ProcessorFunc) Process(ctx context.Context, f *File) (map[string]any, er
 // stores a new file under name (no directory part) with the content type.
 // thumbnail.Spec is one. Derive makes a Processor of it.
 type Deriver interface {
-	Process(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error)
+	Derive(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error)
 }
 
 // Derive returns a Processor that runs d on each file. The files d creates
@@ -117,7 +117,7 @@ func Derive(d Deriver) Processor {
 	return ProcessorFunc(func(ctx context.Context, f *File) (map[string]any, error) {
 		open := func() (io.ReadCloser, error) { return f.Open(ctx) }
 		create := func(name, contentType string) (io.WriteCloser, error) { return f.create(ctx, name, contentType) }
-		return d.Process(ctx, open, create)
+		return d.Derive(ctx, open, create)
 	})
 }
 

@@ -196,7 +196,7 @@ func TestProcessorsJoinTheReply(t *testing.T) {
 // failAfterDeriving derives a file, then fails with err.
 type failAfterDeriving struct{ err error }
 
-func (p failAfterDeriving) Process(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error) {
+func (p failAfterDeriving) Derive(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error) {
 	w, err := create("side.txt", "text/plain")
 	if err != nil {
 		return nil, err
@@ -235,7 +235,7 @@ func TestProcessorFailureLeavesNothing(t *testing.T) {
 // deriver runs a function as a Deriver.
 type deriver func(create func(name, contentType string) (io.WriteCloser, error)) error
 
-func (d deriver) Process(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error) {
+func (d deriver) Derive(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error) {
 	return nil, d(create)
 }
 

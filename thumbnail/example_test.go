@@ -36,23 +36,23 @@ func ExampleMake() {
 	// Output: 32 24 image/jpeg
 }
 
-func ExampleParseSize() {
+func ExampleParseBox() {
 	// A size from configuration, such as a -thumbnail flag.
-	w, h, err := thumbnail.ParseSize("160x90")
+	w, h, err := thumbnail.ParseBox("160x90")
 	if err != nil {
 		log.Fatal(err)
 	}
 	spec := thumbnail.Spec{Width: w, Height: h, Crop: true}
 	fmt.Printf("%dx%d crop %v\n", spec.Width, spec.Height, spec.Crop)
 
-	_, _, err = thumbnail.ParseSize("0x100")
+	_, _, err = thumbnail.ParseBox("0x100")
 	fmt.Println(err)
 	// Output:
 	// 160x90 crop true
 	// thumbnail: invalid spec: size "0x100" is not WIDTHxHEIGHT with sides 1 to 8192
 }
 
-func ExampleSpec_Process() {
+func ExampleSpec_Derive() {
 	// Uploads kept in a directory; the thumbnail goes beside the upload,
 	// its name prefixed with the upload's.
 	dir, err := os.MkdirTemp("", "uploads")
@@ -74,7 +74,7 @@ func ExampleSpec_Process() {
 		return os.Create(upload + "." + name)
 	}
 	spec := thumbnail.Spec{Width: 24, Height: 24, Crop: true}
-	fields, err := spec.Process(context.Background(), open, create)
+	fields, err := spec.Derive(context.Background(), open, create)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -29,7 +29,7 @@ import (
 // an invalid Spec (ErrSpec), or the error of open, create, the upload's
 // reader, the writer's Write or Close, or ctx, which is checked at every
 // read of the upload.
-func (s Spec) Process(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error) {
+func (s Spec) Derive(ctx context.Context, open func() (io.ReadCloser, error), create func(name, contentType string) (io.WriteCloser, error)) (map[string]any, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func TestProcess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var fs files
-			fields, err := tt.spec.Process(context.Background(), fs.open(tt.in), fs.create)
+			fields, err := tt.spec.Derive(context.Background(), fs.open(tt.in), fs.create)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestProcess(t *testing.T) {
 func TestProcessSkipsOtherFiles(t *testing.T) {
 	var fs files
 	for _, in := range [][]byte{nil, []byte("%PDF-1.7\n"), []byte("just text")} {
-		fields, err := Spec{Width: 10, Height: 10}.Process(context.Background(), fs.open(in), fs.create)
+		fields, err := Spec{Width: 10, Height: 10}.Derive(context.Background(), fs.open(in), fs.create)
 		if err != nil || fields != nil {
 			t.Errorf("Process(%q) = %v, %v; want nothing", in, fields, err)
 		}
@@ -129,7 +129,7 @@ func TestProcessErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fields, err := tt.spec.Process(context.Background(), tt.open, tt.fs.create)
+			fields, err := tt.spec.Derive(context.Background(), tt.open, tt.fs.create)
 			if !errors.Is(err, tt.want) || fields != nil {
 				t.Errorf("Process = %v, %v; want %v", fields, err, tt.want)
 			}
@@ -144,7 +144,7 @@ func TestProcessClosesTheUpload(t *testing.T) {
 	for _, in := range [][]byte{encodePNG(t, quadrants(40, 40, red, green, blue, yellow)), pngBomb(), []byte("text")} {
 		rc := &closeCounter{Reader: bytes.NewReader(in)}
 		var fs files
-		Spec{Width: 10, Height: 10}.Process(context.Background(), func() (io.ReadCloser, error) { return rc, nil }, fs.create)
+		Spec{Width: 10, Height: 10}.Derive(context.Background(), func() (io.ReadCloser, error) { return rc, nil }, fs.create)
 		if rc.closed != 1 {
 			t.Errorf("upload closed %d times, want once", rc.closed)
 		}

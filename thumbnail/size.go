@@ -7,10 +7,10 @@ import "fmt"
 // mistake or an attack than a wish.
 const MaxSide = 8192
 
-// ParseSize reads a box size written as "WIDTHxHEIGHT", such as "100x100" or
+// ParseBox reads a box size written as "WIDTHxHEIGHT", such as "100x100" or
 // "640X480": two decimal numbers from 1 to MaxSide, no sign, no spaces.
 // Anything else is an error wrapping ErrSpec.
-func ParseSize(s string) (width, height int, err error) {
+func ParseBox(s string) (width, height int, err error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] != 'x' && s[i] != 'X' {
 			continue

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestParseSize(t *testing.T) {
+func TestParseBox(t *testing.T) {
 	good := []struct {
 		in   string
 		w, h int
@@ -17,9 +17,9 @@ func TestParseSize(t *testing.T) {
 		{"0032x016", 32, 16},
 	}
 	for _, tt := range good {
-		w, h, err := ParseSize(tt.in)
+		w, h, err := ParseBox(tt.in)
 		if err != nil || w != tt.w || h != tt.h {
-			t.Errorf("ParseSize(%q) = %d, %d, %v; want %d, %d", tt.in, w, h, err, tt.w, tt.h)
+			t.Errorf("ParseBox(%q) = %d, %d, %v; want %d, %d", tt.in, w, h, err, tt.w, tt.h)
 		}
 	}
 	bad := []string{
@@ -29,31 +29,31 @@ func TestParseSize(t *testing.T) {
 		"1_0x10", "0x10x10",
 	}
 	for _, in := range bad {
-		if w, h, err := ParseSize(in); !errors.Is(err, ErrSpec) {
-			t.Errorf("ParseSize(%q) = %d, %d, %v; want ErrSpec", in, w, h, err)
+		if w, h, err := ParseBox(in); !errors.Is(err, ErrSpec) {
+			t.Errorf("ParseBox(%q) = %d, %d, %v; want ErrSpec", in, w, h, err)
 		}
 	}
 }
 
-func FuzzParseSize(f *testing.F) {
+func FuzzParseBox(f *testing.F) {
 	for _, s := range []string{"100x100", "1X1", "8192x8192", "0x1", "-5x5", "99999x1", "x", "10x10x10"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		w, h, err := ParseSize(s)
+		w, h, err := ParseBox(s)
 		if err != nil {
 			if !errors.Is(err, ErrSpec) || w != 0 || h != 0 {
-				t.Fatalf("ParseSize(%q) = %d, %d, %v", s, w, h, err)
+				t.Fatalf("ParseBox(%q) = %d, %d, %v", s, w, h, err)
 			}
 			return
 		}
 		if w < 1 || w > MaxSide || h < 1 || h > MaxSide {
-			t.Fatalf("ParseSize(%q) = %d, %d: out of range", s, w, h)
+			t.Fatalf("ParseBox(%q) = %d, %d: out of range", s, w, h)
 		}
 		// What it accepts, it reads the way it writes.
-		w2, h2, err := ParseSize(fmt.Sprintf("%dx%d", w, h))
+		w2, h2, err := ParseBox(fmt.Sprintf("%dx%d", w, h))
 		if err != nil || w2 != w || h2 != h {
-			t.Fatalf("ParseSize(%q) = %d, %d, but its canonical form gives %d, %d, %v", s, w, h, w2, h2, err)
+			t.Fatalf("ParseBox(%q) = %d, %d, but its canonical form gives %d, %d, %v", s, w, h, w2, h2, err)
 		}
 	})
 }

@@ -1,6 +1,6 @@
 // Package thumbnail makes small images from uploaded ones, safely.
 //
-// Make writes the thumbnail of an image to an io.Writer; Spec.Process does
+// Make writes the thumbnail of an image to an io.Writer; Spec.Derive does
 // the same as a step run when an upload completes, storing the thumbnail
 // beside the upload and describing it for the upload's JSON reply.
 //
@@ -63,7 +63,7 @@ var (
 // of every other field is the usual choice.
 type Spec struct {
 	// Width and Height bound the thumbnail, from 1 to MaxSide each, and
-	// width × height within the pixel cap. ParseSize reads them from
+	// width × height within the pixel cap. ParseBox reads them from
 	// strings like "100x100".
 	Width, Height int
 
