@@ -23,6 +23,7 @@ var (
 	ErrStoreUnavailable = errors.New("sticky: store unavailable")
 	ErrStoreFull        = errors.New("sticky: store full")
 	ErrRateLimited      = errors.New("sticky: too many uploads")
+	ErrStalled          = errors.New("sticky: request body stalled")
 )
 
 // userError pairs a sentinel with the sentence shown to the person.
@@ -60,7 +61,7 @@ func failWith(kind error, msg string, cause error) error {
 
 // Status returns the HTTP status code that answers err: 413 for ErrTooLarge,
 // 415 for ErrType, 403 for ErrNotAllowed, the status given to Refuse, and
-// so on. Unknown errors are 500.
+// so on; 408 for ErrStalled. Unknown errors are 500.
 func Status(err error) int {
 	var rf *refused // Refuse chose the status
 	if errors.As(err, &rf) {
@@ -75,6 +76,8 @@ func Status(err error) int {
 		return http.StatusUnsupportedMediaType
 	case errors.Is(err, ErrNotAllowed), errors.Is(err, ErrNotOwner):
 		return http.StatusForbidden
+	case errors.Is(err, ErrStalled):
+		return http.StatusRequestTimeout
 	case errors.Is(err, ErrRateLimited):
 		return http.StatusTooManyRequests
 	case errors.Is(err, ErrStoreUnavailable):

@@ -125,7 +125,7 @@ func writeFineError(w http.ResponseWriter, err error) {
 // broke off may come whole on a retry; one over the limit never will.
 func cutShort(err error, limit int64) error {
 	err = readFailure(err, limit)
-	if errors.Is(err, ErrMalformed) {
+	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrStalled) {
 		return &fineError{error: err, retry: true}
 	}
 	return err

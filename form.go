@@ -60,6 +60,7 @@ type result struct {
 func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
 	form := &Form{u: u, w: w, r: r, ctx: r.Context(), owner: u.who(r), posted: map[string][]result{},
 		files: map[string]result{}, lists: map[string][]*File{}, errs: map[string]error{}}
+	watchBody(w, r, u.bodyTimeout)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormValues)
@@ -147,7 +148,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 			f, err := u.receive(form.r, form.owner, Incoming{Field: name, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}, p)
 			done()
 			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) || errors.Is(err, ErrMalformed) {
+			if errors.As(err, &mbe) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrStalled) {
 				return err // the post itself is broken
 			}
 			form.posted[name] = append(form.posted[name], result{f, err, p.FileName()})

@@ -92,8 +92,10 @@ func (u *Uploader) resumable(locker handler.Locker) (http.Handler, error) {
 	composer.UseTerminater(store)
 	composer.UseLocker(locker)
 	h, err := handler.NewUnroutedHandler(handler.Config{
-		StoreComposer:   composer,
-		BasePath:        u.path + tusPrefix,
+		StoreComposer: composer,
+		BasePath:      u.path + tusPrefix,
+		// tusd cuts a body that stalls as sticky does elsewhere.
+		NetworkTimeout:  cmpDuration(u.bodyTimeout, 24*time.Hour),
 		DisableDownload: true,
 		// Cross-origin requests are refused before tusd sees them.
 		Cors: &handler.CorsConfig{Disable: true},
@@ -212,6 +214,14 @@ func (u *Uploader) tusCreate(ev handler.HookEvent) (handler.HTTPResponse, handle
 			"expires":  u.expiry(),
 		},
 	}, nil
+}
+
+// cmpDuration returns a, or b when a is 0.
+func cmpDuration(a, b time.Duration) time.Duration {
+	if a != 0 {
+		return a
+	}
+	return b
 }
 
 // cmp returns the first of a and b that is not empty.

@@ -110,6 +110,13 @@ type Config struct {
 	// DefaultMaxConcurrent; negative means no cap. Per process.
 	MaxConcurrent int
 
+	// BodyTimeout is how long a request may send none of its body before
+	// it is cut (408), on the endpoints and in ReadForm; a slow upload that
+	// keeps moving is never cut. Default: DefaultBodyTimeout (60 s, as
+	// nginx's client_body_timeout). Negative: never cut (leave it to a
+	// proxy in front).
+	BodyTimeout time.Duration
+
 	// TrustedOrigins are origins, besides the app's own, allowed to send
 	// uploads (for example "https://admin.example.com").
 	TrustedOrigins []string
@@ -161,13 +168,15 @@ type Uploader struct {
 	largest  int64            // the largest MaxSize of any field
 	maxForm  int64
 	ttl      time.Duration
-	store    handler.DataStore
-	term     handler.TerminaterDataStore
-	deferLen handler.LengthDeferrerDataStore
-	sign     signer
-	limits   *limiter
-	log      *slog.Logger
-	mux      http.Handler
+	// bodyTimeout cuts bodies that stall (Config.BodyTimeout); 0: never.
+	bodyTimeout time.Duration
+	store       handler.DataStore
+	term        handler.TerminaterDataStore
+	deferLen    handler.LengthDeferrerDataStore
+	sign        signer
+	limits      *limiter
+	log         *slog.Logger
+	mux         http.Handler
 
 	before     func(*http.Request, Incoming) error
 	rename     func(*http.Request, Incoming) string
@@ -258,6 +267,12 @@ func New(c Config) (*Uploader, error) {
 	if u.ttl <= 0 {
 		u.ttl = DefaultTTL
 	}
+	switch {
+	case c.BodyTimeout == 0:
+		u.bodyTimeout = DefaultBodyTimeout
+	case c.BodyTimeout > 0:
+		u.bodyTimeout = c.BodyTimeout
+	}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -341,6 +356,7 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 		}
 		if r, done := u.limit(w, r, true); done != nil {
 			defer done()
+			watchBody(w, r, u.bodyTimeout)
 			u.serveUpload(w, r)
 		}
 	case strings.HasPrefix(rest, tusPrefix):
@@ -353,6 +369,7 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 		// the rate limit to each file, at its first chunk (see fineFirst).
 		if r, done := u.limit(w, r, false); done != nil {
 			defer done()
+			watchBody(w, r, u.bodyTimeout)
 			u.serveFine(w, r, strings.TrimLeft(rest[len("fine"):], "/"))
 		}
 	default:

@@ -211,6 +211,9 @@ func tooLarge(limit int64) error {
 // readFailure explains an error met while reading the client's request.
 func readFailure(err error, limit int64) error {
 	var mbe *http.MaxBytesError
+	if errors.Is(err, ErrStalled) {
+		return err // a sentence already
+	}
 	if errors.As(err, &mbe) {
 		return failWith(ErrTooLarge, tooLarge(limit).Error(), err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"image"
 	"image/color"
@@ -123,4 +124,50 @@ func testPNG(t *testing.T, w, h int) string {
 		t.Fatal(err)
 	}
 	return buf.String()
+}
+
+// One address that opens more connections than its share has the extra
+// ones closed on arrival; a place freed is taken again.
+func TestConnectionCapPerAddress(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := capConns(inner, 64, 4)
+	srv := newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), slog.New(slog.DiscardHandler), headerTimeout)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	var held []net.Conn
+	for range 4 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	// The fifth from the same address is closed at once.
+	extra, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := extra.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("the connection over the address's share: %v, want closed (EOF)", err)
+	}
+	// One held connection closes: its place is free again.
+	held[0].Close()
+	time.Sleep(100 * time.Millisecond)
+	c, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if res, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("after a place was freed: %v %v", res, err)
+	}
 }

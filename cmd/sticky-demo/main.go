@@ -362,6 +362,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	ln = capConns(ln, maxConns, maxConnsPerAddr)
 
 	// Abandoned uploads go away in the background until shutdown, and the
 	// bucket, if any, is checked once.
@@ -403,12 +404,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // newServer is the demo's HTTP server: a client that has not sent its whole
 // request header within readHeader (headerTimeout in the demo) is cut off,
-// and idle kept-alive connections are closed after idleTimeout. Bodies have
-// no overall deadline, since big uploads take long; the uploader's own
-// limits bound them.
+// a body that sends nothing for sticky.DefaultBodyTimeout is cut (on every
+// route, sign-in included), and idle kept-alive connections are closed
+// after idleTimeout. Bodies have no overall deadline, since big uploads
+// take long but keep moving.
 func newServer(h http.Handler, logger *slog.Logger, readHeader time.Duration) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           sticky.CutStalled(h, sticky.DefaultBodyTimeout),
 		ReadHeaderTimeout: readHeader,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
