@@ -37,8 +37,8 @@ type Content interface {
 	// request needs: the first bytes to confirm the type, then the ranges
 	// asked for.
 	ReadRange(ctx context.Context, offset, length int64) (io.ReadCloser, error)
-	// Close releases the file. A ReadRange reader already returned may
-	// still be read and closed after it.
+	// Close releases the file, after the Handler has closed every
+	// reader ReadRange returned.
 	Close() error
 }
 

@@ -63,10 +63,7 @@ func (f *memFile) ReadRange(ctx context.Context, offset, length int64) (io.ReadC
 	return io.NopCloser(bytes.NewReader(f.data[offset:end])), nil
 }
 
-// MemFiles is memFiles for the package's examples and external tests.
-type MemFiles = memFiles
-
-// NewMemFiles returns empty Files in memory.
+// NewMemFiles returns empty Files in memory, for the external tests.
 var NewMemFiles = newMemFiles
 
 // Put stores data under key.
