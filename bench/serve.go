@@ -219,7 +219,7 @@ func privateServer(cfg serveConfig) (http.Handler, error) {
 		return nil, err
 	}
 	h := &private.Handler{
-		Root:      root,
+		Files:     private.Dir{Root: root},
 		Prefix:    filesPrefix,
 		Authorize: func(r *http.Request, f *private.File) bool { return r.Header.Get("Authorization") == benchAuth },
 	}

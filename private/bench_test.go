@@ -11,12 +11,12 @@ import (
 	"testing"
 
 	"github.com/stickyuploads/sticky/internal/nginxtest"
-	"gocloud.dev/blob/fileblob"
 )
 
 // BenchmarkServe1GiB downloads one 1 GiB file over loopback HTTP, served
-// by private.Handler (Go, from a Root and from a fileblob bucket; nginx
-// through X-Accel-Redirect) and by http.ServeFile, to io.Discard.
+// by private.Handler (Go, from a Dir; nginx through X-Accel-Redirect) and
+// by http.ServeFile, to io.Discard. Package private/bucket has the same
+// for a fileblob bucket.
 //
 //	go test -run='^$' -bench=Serve1GiB -benchtime=5x ./private/
 func BenchmarkServe1GiB(b *testing.B) {
@@ -29,11 +29,6 @@ func BenchmarkServe1GiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer root.Close()
-	bucket, err := fileblob.OpenBucket(dir, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bucket.Close()
 
 	run := func(b *testing.B, url string) {
 		client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
@@ -63,13 +58,10 @@ func BenchmarkServe1GiB(b *testing.B) {
 		}))
 	})
 	b.Run("private.Handler", func(b *testing.B) {
-		serve(b, &Handler{Root: root, Authorize: allow})
-	})
-	b.Run("private.Handler/fileblob", func(b *testing.B) {
-		serve(b, &Handler{Bucket: bucket, Authorize: allow})
+		serve(b, &Handler{Files: Dir{Root: root}, Authorize: allow})
 	})
 	b.Run("private.Handler/nginx", func(b *testing.B) {
-		app := httptest.NewServer(&Handler{Root: root, Prefix: "/files/", Authorize: allow, Sender: XAccelRedirect{}})
+		app := httptest.NewServer(&Handler{Files: Dir{Root: root}, Prefix: "/files/", Authorize: allow, Sender: XAccelRedirect{}})
 		defer app.Close()
 		ngx := nginxtest.Start(b, func(listen string) string {
 			return strings.NewReplacer("listen 80;", "listen "+listen+";", "http://127.0.0.1:8080", app.URL,

@@ -59,7 +59,7 @@ func TestContentSafety(t *testing.T) {
 				key = tt.name
 			}
 			root := newRoot(t, map[string]string{key: tt.content})
-			h := &Handler{Root: root, Authorize: allow, Inline: func(*http.Request, *File) bool { return true }}
+			h := &Handler{Files: Dir{Root: root}, Authorize: allow, Inline: func(*http.Request, *File) bool { return true }}
 			w := get(h, "GET", "/"+key)
 			if w.Code != 200 || w.Body.String() != tt.content {
 				t.Fatalf("%d %q", w.Code, w.Body)
@@ -96,7 +96,7 @@ func TestInline(t *testing.T) {
 		{byQuery, "/a.png?download=1", "attachment"},
 		{byQuery, "/b.html", "attachment"},
 	} {
-		h := &Handler{Root: root, Authorize: allow, Inline: tt.inline}
+		h := &Handler{Files: Dir{Root: root}, Authorize: allow, Inline: tt.inline}
 		got := get(h, "GET", tt.target).Header().Get("Content-Disposition")
 		if !strings.HasPrefix(got, tt.want+";") {
 			t.Errorf("%s (Inline set %v): %q", tt.target, tt.inline != nil, got)

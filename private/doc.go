@@ -1,16 +1,18 @@
 // Package private serves stored files only to whom the app allows.
 //
-// A Handler reads files from a local directory (through os.Root, so no
-// request can reach outside it) or from a gocloud.dev/blob bucket, and asks
-// the app's Authorize function about every request. Nobody is allowed until
-// Authorize says so. Go sends the bytes itself, with ranges and conditional
-// requests, or leaves the sending to nginx (XAccelRedirect), Apache
-// (XSendfile) or the bucket (SignedRedirect); the decision stays in Go.
+// A Handler reads files from its Files: a local directory (Dir, through
+// os.Root, so no request can reach outside it) or a gocloud.dev/blob
+// bucket (package private/bucket, so that an app serving a directory
+// compiles no cloud SDK), and asks the app's Authorize function about
+// every request. Nobody is allowed until Authorize says so. Go sends the
+// bytes itself, with ranges and conditional requests, or leaves the
+// sending to nginx (XAccelRedirect), Apache (XSendfile) or the bucket
+// (bucket.SignedRedirect); the decision stays in Go.
 //
 //	root, err := os.OpenRoot("/var/lib/myapp/files")
 //	// ...
 //	files := &private.Handler{
-//		Root:   root,
+//		Files:  private.Dir{Root: root},
 //		Prefix: "/files/",
 //		Authorize: func(r *http.Request, f *private.File) bool {
 //			return strings.HasPrefix(f.Key, currentUser(r)+"/")

@@ -49,7 +49,7 @@ func ExampleHandler() {
 	root, cleanup := openRoot(map[string]string{"9f/86d081884c7d65.pdf": "%PDF-1.7 ..."})
 	defer cleanup()
 	files := &private.Handler{
-		Root:   root,
+		Files:  private.Dir{Root: root},
 		Prefix: "/files/",
 		Parent: func(ctx context.Context, key string) (any, error) {
 			doc, ok := documentBy("", key)
@@ -88,8 +88,8 @@ func ExampleXAccelRedirect() {
 	root, cleanup := openRoot(map[string]string{"9f/86d081884c7d65.pdf": "%PDF-1.7 ..."})
 	defer cleanup()
 	files := &private.Handler{
-		Root: root,
-		Name: func(f *private.File) string { return f.Parent.(*document).FileName },
+		Files: private.Dir{Root: root},
+		Name:  func(f *private.File) string { return f.Parent.(*document).FileName },
 		Authorize: func(r *http.Request, f *private.File) bool {
 			return currentUser(r) == f.Parent.(*document).Owner
 		},

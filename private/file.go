@@ -2,25 +2,16 @@ package private
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
-
-	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 )
 
 // File describes a stored file that a request asks for. Handler fills it
 // in before asking Authorize, and hands it to the Sender after.
 type File struct {
-	// Key names the file in the Handler's Root or Bucket.
+	// Key names the file in the Handler's Files.
 	Key string
 	// Name is the name the browser saves the file as: Handler.Name's
 	// answer, by default the last element of Key.
@@ -32,99 +23,58 @@ type File struct {
 	// ContentType is the type the file is served as, from Name's extension
 	// confirmed by the file's first bytes (see Handler).
 	ContentType string
-	// ETag is the file's strong entity tag, quotes included: the bucket's,
-	// or else one made from Size and ModTime.
+	// ETag is the file's strong entity tag, quotes included: the one
+	// Files gives (a bucket's own), or else one made from Size and
+	// ModTime.
 	ETag string
 	// Parent is the object the file belongs to, as the app knows it: the
 	// one given to Handler.Serve, or else Handler.Parent's answer. It is
 	// nil when the app gives none.
 	Parent any
 
-	// Set by open: exactly one of local and bucket.
-	local  *os.File
-	bucket *blob.Bucket
-	head   []byte // the first bytes, up to sniffLen
-	dir    string // the Root's directory, for XSendfile
+	content Content
+	head    []byte // the first bytes, up to sniffLen
 }
 
-// errMissing marks a file that is not there to serve: the answer is 404.
-var errMissing = errors.New("private: no such file")
+// Content is the open file, as the Handler's Files gave it: for a Sender
+// that needs more of it than File says, such as a bucket's signed URL.
+func (f *File) Content() Content { return f.content }
 
-// openLocal opens key in root and describes it.
-func openLocal(root *os.Root, key string) (*File, error) {
-	osf, err := root.Open(key)
+// openFile opens key in files and describes it, reading its first bytes.
+func openFile(ctx context.Context, files Files, key string) (*File, error) {
+	c, err := files.Open(ctx, key)
 	if err != nil {
-		return nil, localError(err)
-	}
-	f := &File{Key: key, local: osf, dir: root.Name()}
-	st, err := osf.Stat()
-	if err != nil {
-		osf.Close()
 		return nil, err
 	}
-	if !st.Mode().IsRegular() {
-		osf.Close()
-		return nil, fmt.Errorf("%w: %s is not a regular file", errMissing, key)
+	f := &File{Key: key, Size: c.Size(), ModTime: c.ModTime(), ETag: c.ETag(), content: c}
+	if !validETag(f.ETag) {
+		f.ETag = sizeTimeETag(f.Size, f.ModTime)
 	}
-	f.Size, f.ModTime = st.Size(), st.ModTime()
-	f.head = make([]byte, min(f.Size, sniffLen))
-	if _, err := osf.ReadAt(f.head, 0); err != nil && !errors.Is(err, io.EOF) {
-		osf.Close()
-		return nil, err
-	}
-	f.ETag = sizeTimeETag(f.Size, f.ModTime)
-	return f, nil
-}
-
-// localError tells a missing file (or a path that os.Root refuses: it
-// leaves the root, loops, or crosses a file) from the server's own trouble.
-func localError(err error) error {
-	var pe *fs.PathError
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrInvalid),
-		errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ELOOP), errors.Is(err, syscall.ENAMETOOLONG),
-		errors.As(err, &pe) && pe.Err.Error() == "path escapes from parent":
-		return fmt.Errorf("%w: %w", errMissing, err)
-	}
-	return err
-}
-
-// openBucket describes key in b, reading its first bytes.
-func openBucket(ctx context.Context, b *blob.Bucket, key string) (*File, error) {
-	attrs, err := b.Attributes(ctx, key)
-	if err != nil {
-		return nil, bucketError(err)
-	}
-	f := &File{Key: key, bucket: b, Size: attrs.Size, ModTime: attrs.ModTime, ETag: bucketETag(attrs)}
 	if f.Size > 0 {
 		// An empty range of an empty object is an error in S3: read only
 		// what is there.
-		r, err := b.NewRangeReader(ctx, key, 0, min(f.Size, sniffLen), nil)
+		r, err := c.ReadRange(ctx, 0, min(f.Size, sniffLen))
 		if err != nil {
-			return nil, bucketError(err)
+			c.Close()
+			return nil, err
 		}
-		defer r.Close()
 		f.head, err = io.ReadAll(r)
+		r.Close()
 		if err != nil {
+			c.Close()
 			return nil, err
 		}
 	}
 	return f, nil
 }
 
-func bucketError(err error) error {
-	if gcerrors.Code(err) == gcerrors.NotFound {
-		return fmt.Errorf("%w: %w", errMissing, err)
-	}
-	return err
+// close releases what openFile took.
+func (f *File) close() {
+	f.content.Close()
 }
 
-// close releases what open took.
-func (f *File) close() {
-	if f.local != nil {
-		f.local.Close()
-	}
-}
+// errMissing marks a file that is not there to serve: the answer is 404.
+var errMissing = errors.New("private: no such file")
 
 // sizeTimeETag is a strong tag for a file that changes only by being
 // rewritten: the size and the modification time, in nanoseconds.
@@ -132,25 +82,14 @@ func sizeTimeETag(size int64, mod time.Time) string {
 	return `"` + strconv.FormatInt(size, 36) + "-" + strconv.FormatInt(mod.UnixNano(), 36) + `"`
 }
 
-// bucketETag is the bucket's own strong tag when it gives one, else the
-// MD5 of the content, else one from size and time.
-func bucketETag(a *blob.Attributes) string {
-	if t := a.ETag; len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' && etagChars(t[1:len(t)-1]) {
-		return t
+// validETag says whether t is a strong entity tag: quoted, and holding
+// only the characters a tag may.
+func validETag(t string) bool {
+	if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
+		return false
 	}
-	if t := a.ETag; t != "" && !strings.HasPrefix(t, "W/") && etagChars(t) {
-		return `"` + t + `"`
-	}
-	if len(a.MD5) > 0 {
-		return `"` + hex.EncodeToString(a.MD5) + `"`
-	}
-	return sizeTimeETag(a.Size, a.ModTime)
-}
-
-// etagChars says whether s holds only the characters an entity tag may.
-func etagChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != 0x21 && (c < 0x23 || c > 0x7e) {
+	for i := 1; i < len(t)-1; i++ {
+		if c := t[i]; c != 0x21 && (c < 0x23 || c > 0x7e) {
 			return false
 		}
 	}

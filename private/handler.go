@@ -6,10 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"path"
-
-	"gocloud.dev/blob"
 )
 
 // DefaultCacheControl is the Cache-Control of a served file when
@@ -19,7 +16,7 @@ import (
 const DefaultCacheControl = "private, no-cache"
 
 // Handler serves stored files to whom Authorize allows, and to nobody
-// else. Set Root or Bucket, and Authorize.
+// else. Set Files and Authorize.
 //
 // For each GET or HEAD request it works out the file's key (from the URL
 // path below Prefix, or as given to Serve), opens the file, describes it in
@@ -41,11 +38,9 @@ const DefaultCacheControl = "private, no-cache"
 // A Handler must not be changed once it serves; it is safe for
 // concurrent use.
 type Handler struct {
-	// Root is the local directory the files are in. Keys are paths
-	// below it; os.Root keeps every access inside, symbolic links too.
-	Root *os.Root
-	// Bucket is the blob bucket the files are in, when Root is nil.
-	Bucket *blob.Bucket
+	// Files is where the files are: a Dir, or a bucket (package
+	// private/bucket).
+	Files Files
 
 	// Prefix is the part of the URL path before the key, for a Handler
 	// mounted at a prefix: with Prefix "/files/", the request
@@ -88,9 +83,9 @@ type Handler struct {
 	// Sender sends an allowed file. Nil: Stream, Go itself.
 	Sender Sender
 
-	// Log receives the server's errors, and a warning for each request
+	// Logger receives the server's errors, and a warning for each request
 	// refused for want of an Authorize. Nil: slog.Default().
-	Log *slog.Logger
+	Logger *slog.Logger
 }
 
 // ServeHTTP serves the file whose key is the request's URL path below
@@ -151,25 +146,15 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, key string, pare
 }
 
 // open finds the file under key and describes it: a *File, or an error
-// wrapping errMissing or the server's trouble.
+// wrapping errMissing or fs.ErrNotExist, or the server's trouble.
 func (h *Handler) open(ctx context.Context, key string, parent any) (*File, error) {
 	if !validKey(key) {
 		return nil, errMissing
 	}
-	var (
-		f   *File
-		err error
-	)
-	switch {
-	case h.Root != nil && h.Bucket != nil:
-		return nil, errors.New("private: set Handler.Root or Handler.Bucket, not both")
-	case h.Root != nil:
-		f, err = openLocal(h.Root, key)
-	case h.Bucket != nil:
-		f, err = openBucket(ctx, h.Bucket, key)
-	default:
-		return nil, errors.New("private: Handler needs a Root or a Bucket")
+	if h.Files == nil {
+		return nil, errors.New("private: Handler has no Files")
 	}
+	f, err := openFile(ctx, h.Files, key)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +179,7 @@ func (h *Handler) open(ctx context.Context, key string, parent any) (*File, erro
 
 // failWith answers an error from open.
 func (h *Handler) failWith(w http.ResponseWriter, r *http.Request, key string, err error) {
-	if errors.Is(err, errMissing) {
+	if errors.Is(err, errMissing) || errors.Is(err, fs.ErrNotExist) {
 		h.fail(w, r, http.StatusNotFound)
 		return
 	}
@@ -226,8 +211,8 @@ func (h *Handler) cacheControl() string {
 }
 
 func (h *Handler) log() *slog.Logger {
-	if h.Log != nil {
-		return h.Log
+	if h.Logger != nil {
+		return h.Logger
 	}
 	return slog.Default()
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // quiet is a logger for tests that provoke errors on purpose.
@@ -70,15 +69,15 @@ func TestAuthorization(t *testing.T) {
 		{"Parent not found", Handler{Authorize: allow, Parent: parentErr(fmt.Errorf("no row: %w", fs.ErrNotExist))}, "GET", "/a/report.txt", 404, "404 page not found\n"},
 		{"Parent nil", Handler{Authorize: allow, Parent: parentErr(nil)}, "GET", "/a/report.txt", 404, "404 page not found\n"},
 		{"Parent fails", Handler{Authorize: allow, Parent: parentErr(errDB)}, "GET", "/a/report.txt", 500, "Internal Server Error\n"},
-		{"no Root nor Bucket", Handler{Authorize: allow, Root: nil}, "GET", "/a/report.txt", 500, "Internal Server Error\n"},
+		{"no Files", Handler{Authorize: allow}, "GET", "/a/report.txt", 500, "Internal Server Error\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.h
-			if tt.name != "no Root nor Bucket" {
-				h.Root = root
+			if tt.name != "no Files" {
+				h.Files = Dir{Root: root}
 			}
-			h.Log = quiet
+			h.Logger = quiet
 			w := get(&h, tt.method, tt.path)
 			if w.Code != tt.status || w.Body.String() != tt.body {
 				t.Errorf("%s %s: %d %q, want %d %q", tt.method, tt.path, w.Code, w.Body, tt.status, tt.body)
@@ -101,7 +100,7 @@ func parentErr(err error) func(context.Context, string) (any, error) {
 // status, same headers, same body.
 func TestHideDeniedLooksMissing(t *testing.T) {
 	root := newRoot(t, map[string]string{"secret.pdf": "%PDF-1.4 secret"})
-	h := &Handler{Root: root, Authorize: deny, HideDenied: true}
+	h := &Handler{Files: Dir{Root: root}, Authorize: deny, HideDenied: true}
 	denied := get(h, "GET", "/secret.pdf", "If-None-Match", "*", "Range", "bytes=0-1")
 	missing := get(h, "GET", "/other.pdf", "If-None-Match", "*", "Range", "bytes=0-1")
 	if denied.Code != 404 || denied.Code != missing.Code || denied.Body.String() != missing.Body.String() {
@@ -118,58 +117,12 @@ func TestHideDeniedLooksMissing(t *testing.T) {
 	}
 }
 
-// Authorize sees the whole file, and runs before anything is answered,
-// conditional requests included.
-func TestAuthorizeSeesFile(t *testing.T) {
-	for _, s := range stores(t) {
-		t.Run(s.name, func(t *testing.T) {
-			data := "%PDF-1.7\n" + strings.Repeat("x", 1000)
-			s.put(t, "u1/ab12.pdf", []byte(data))
-			type doc struct{ owner, name string }
-			var seen *File
-			h := s.handler()
-			h.Prefix = "/files/"
-			h.Parent = func(ctx context.Context, key string) (any, error) {
-				return &doc{owner: "u1", name: "Annual report 2024.pdf"}, nil
-			}
-			h.Name = func(f *File) string { return f.Parent.(*doc).name }
-			h.Authorize = func(r *http.Request, f *File) bool {
-				seen = f
-				return r.Header.Get("X-User") == f.Parent.(*doc).owner
-			}
-			w := get(h, "GET", "/files/u1/ab12.pdf", "X-User", "u1")
-			if w.Code != 200 || w.Body.String() != data {
-				t.Fatalf("owner: %d %.40q", w.Code, w.Body)
-			}
-			f := seen
-			if f.Key != "u1/ab12.pdf" || f.Name != "Annual report 2024.pdf" || f.Size != int64(len(data)) ||
-				f.ContentType != "application/pdf" || f.ModTime.IsZero() || time.Since(f.ModTime) > time.Hour ||
-				!strings.HasPrefix(f.ETag, `"`) || f.Parent.(*doc).owner != "u1" {
-				t.Errorf("Authorize saw %+v", f)
-			}
-			if got := w.Header().Get("Content-Disposition"); got != `attachment; filename="Annual report 2024.pdf"` {
-				t.Errorf("Content-Disposition %q", got)
-			}
-			if got := w.Header().Get("ETag"); got != f.ETag {
-				t.Errorf("ETag %q, File.ETag %q", got, f.ETag)
-			}
-			// Another user, even with the right validator, learns nothing.
-			for _, hdr := range [][]string{nil, {"If-None-Match", f.ETag}, {"Range", "bytes=0-3"}} {
-				w = get(h, "GET", "/files/u1/ab12.pdf", append([]string{"X-User", "u2"}, hdr...)...)
-				if w.Code != 403 || w.Header().Get("ETag") != "" || strings.Contains(w.Body.String(), "PDF") {
-					t.Errorf("other user, %v: %d %v %q", hdr, w.Code, w.Header(), w.Body)
-				}
-			}
-		})
-	}
-}
-
 // Serve takes the parent the app already has: Parent is not asked.
 func TestServeWithParent(t *testing.T) {
 	root := newRoot(t, map[string]string{"k/3f9a": "hello"})
 	type doc struct{ Name string }
 	h := &Handler{
-		Root:   root,
+		Files:  Dir{Root: root},
 		Parent: func(context.Context, string) (any, error) { t.Error("Parent was asked"); return nil, nil },
 		Name:   func(f *File) string { return f.Parent.(*doc).Name },
 		Authorize: func(r *http.Request, f *File) bool {
@@ -204,16 +157,6 @@ func TestServeWithParent(t *testing.T) {
 	}
 }
 
-func TestBothRootAndBucket(t *testing.T) {
-	s := stores(t)[1] // a bucket
-	h := s.handler()
-	h.Root = newRoot(t, map[string]string{"f": "x"})
-	h.Authorize, h.Log = allow, quiet
-	if w := get(h, "GET", "/f"); w.Code != 500 {
-		t.Errorf("%d", w.Code)
-	}
-}
-
 // newRoot makes a directory holding files (key → content) and opens it.
 func newRoot(t testing.TB, files map[string]string) *os.Root {
 	t.Helper()
@@ -234,4 +177,13 @@ func newRoot(t testing.TB, files map[string]string) *os.Root {
 		}
 	}
 	return root
+}
+
+func wantHeaders(t *testing.T, what string, h http.Header, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s: %s %q, want %q", what, k, got, v)
+		}
+	}
 }

@@ -56,7 +56,7 @@ func escapeSite(t testing.TB) (*os.Root, string) {
 
 func TestPathsStayInside(t *testing.T) {
 	root, base := escapeSite(t)
-	h := &Handler{Root: root, Prefix: "/files/", Authorize: allow, Log: quiet}
+	h := &Handler{Files: Dir{Root: root}, Prefix: "/files/", Authorize: allow, Logger: quiet}
 	for _, target := range []string{
 		"/files/../secret.txt",
 		"/files/../outside/secret.txt",
@@ -139,7 +139,7 @@ func FuzzRequestPath(f *testing.F) {
 	}
 	root, _ := escapeSite(f)
 	f.Fuzz(func(t *testing.T, p string) {
-		h := &Handler{Root: root, Prefix: "/files/", Log: quiet, Authorize: func(r *http.Request, file *File) bool {
+		h := &Handler{Files: Dir{Root: root}, Prefix: "/files/", Logger: quiet, Authorize: func(r *http.Request, file *File) bool {
 			if !validKey(file.Key) {
 				t.Fatalf("Authorize saw key %q", file.Key)
 			}

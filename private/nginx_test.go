@@ -87,14 +87,14 @@ func TestNginx(t *testing.T) {
 		seen []string // what the app answered, for each request it got
 	)
 	h := &Handler{
-		Root:   root,
+		Files:  Dir{Root: root},
 		Prefix: "/files/",
 		Authorize: func(r *http.Request, f *File) bool {
 			user := r.Header.Get("X-User")
 			return user != "" && strings.HasPrefix(f.Key, user+"/")
 		},
 		Sender: XAccelRedirect{},
-		Log:    quiet,
+		Logger: quiet,
 	}
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()

@@ -10,7 +10,7 @@ import (
 
 // A Sender sends the bytes of a file that Authorize allowed: Go itself
 // (Stream), a web server in front of the app (XAccelRedirect for nginx,
-// XSendfile for Apache and lighttpd), or the bucket (SignedRedirect).
+// XSendfile for Apache and lighttpd), or a bucket (bucket.SignedRedirect).
 // Authorization stays in Go whichever sends.
 //
 // Send is called with w's headers set for f: Content-Type,
@@ -25,8 +25,8 @@ type Sender interface {
 // Stream is the Sender that sends files from Go, with http.ServeContent:
 // HEAD, single and multiple byte ranges, conditional requests on ETag and
 // Last-Modified (If-None-Match, If-Modified-Since, If-Match,
-// If-Unmodified-Since, If-Range), and Content-Length. A local file goes
-// out with sendfile(2) where the system has it; a bucket's object is read
+// If-Unmodified-Since, If-Range), and Content-Length. A Dir's file goes
+// out with sendfile(2) where the system has it; any other Content is read
 // in ranges, as the request needs them, in constant memory.
 type Stream struct{}
 
@@ -37,27 +37,24 @@ func (Stream) Send(w http.ResponseWriter, r *http.Request, f *File) error {
 		r.Header.Del("Range")
 	}
 	w.Header().Set("ETag", f.ETag)
-	switch {
-	case f.local != nil:
-		http.ServeContent(w, r, "", f.ModTime, f.local)
-	case f.bucket != nil:
-		c := newBucketContent(r.Context(), f, r.Header.Get("Range"))
-		defer c.Close()
-		http.ServeContent(w, r, "", f.ModTime, c)
-	default:
-		return errors.New("private: Stream has no file open")
+	if local, ok := f.content.(*dirFile); ok {
+		http.ServeContent(w, r, "", f.ModTime, local.File)
+		return nil
 	}
+	c := newRangeContent(r.Context(), f, r.Header.Get("Range"))
+	defer c.Close()
+	http.ServeContent(w, r, "", f.ModTime, c)
 	return nil
 }
 
 // DefaultInternalPrefix is XAccelRedirect's Prefix when it has none.
 const DefaultInternalPrefix = "/private-internal/"
 
-// XAccelRedirect is the Sender that has nginx send files from a Root: the
+// XAccelRedirect is the Sender that has nginx send files from a Dir: the
 // response carries only headers, with "X-Accel-Redirect: Prefix + key"
 // (percent-encoded), and nginx serves that internal location from disk,
 // with ranges and conditional requests of its own. nginx needs a location
-// for Prefix marked internal, aliased to the Root's directory; see
+// for Prefix marked internal, aliased to the Dir's directory; see
 // docs/private-files.md for one that the tests run.
 type XAccelRedirect struct {
 	// Prefix is the internal location's path, with slashes at both ends.
@@ -67,8 +64,8 @@ type XAccelRedirect struct {
 
 // Send implements Sender.
 func (x XAccelRedirect) Send(w http.ResponseWriter, r *http.Request, f *File) error {
-	if f.local == nil {
-		return errors.New("private: XAccelRedirect serves files of a Root only")
+	if _, ok := f.content.(*dirFile); !ok {
+		return errors.New("private: XAccelRedirect serves files of a Dir only")
 	}
 	prefix := x.Prefix
 	if prefix == "" {
@@ -89,11 +86,11 @@ func escapePath(key string) string {
 }
 
 // XSendfile is the Sender that has Apache (mod_xsendfile) or lighttpd send
-// files from a Root: the response carries only headers, with
+// files from a Dir: the response carries only headers, with
 // "X-Sendfile: " and the file's absolute path.
 type XSendfile struct {
-	// Dir is the Root's directory as the web server sees it. Default: the
-	// Root's own name, made absolute.
+	// Dir is the directory of the Handler's Dir as the web server sees
+	// it. Default: the name of the Dir's Root, made absolute.
 	Dir string
 	// Header is the header's name. Default: X-Sendfile.
 	Header string
@@ -101,13 +98,14 @@ type XSendfile struct {
 
 // Send implements Sender.
 func (x XSendfile) Send(w http.ResponseWriter, r *http.Request, f *File) error {
-	if f.local == nil {
-		return errors.New("private: XSendfile serves files of a Root only")
+	local, ok := f.content.(*dirFile)
+	if !ok {
+		return errors.New("private: XSendfile serves files of a Dir only")
 	}
 	dir := x.Dir
 	if dir == "" {
 		var err error
-		if dir, err = filepath.Abs(f.dir); err != nil {
+		if dir, err = filepath.Abs(local.dir); err != nil {
 			return err
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/private"
+	"github.com/stickyuploads/sticky/private/bucket"
 )
 
 //go:embed templates/*.html
@@ -129,10 +130,13 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		a.Close()
 		return nil, fmt.Errorf("gallery uploader: %w", err)
 	}
+	var files private.Files = private.Dir{Root: a.store.root}
+	if a.store.docs.Bucket != nil {
+		files = bucket.Files{Bucket: a.store.docs.Bucket}
+	}
 	a.pictures = &private.Handler{
-		Root:   a.store.root,
-		Bucket: a.store.docs.Bucket,
-		Name:   func(f *private.File) string { return f.Parent.(*picture).Name },
+		Files: files,
+		Name:  func(f *private.File) string { return f.Parent.(*picture).Name },
 		Authorize: func(r *http.Request, f *private.File) bool {
 			u := a.currentUser(r)
 			return u != nil && u.ID == f.Parent.(*picture).userID
@@ -140,11 +144,10 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		Inline:       func(*http.Request, *private.File) bool { return true },
 		CacheControl: "private, max-age=3600",
 		HideDenied:   true,
-		Log:          logger,
+		Logger:       logger,
 	}
 	a.files = &private.Handler{
-		Root:   a.store.root,
-		Bucket: a.store.docs.Bucket,
+		Files: files,
 		// Download under the name the owner uploaded, not the storage key.
 		Name: func(f *private.File) string { return f.Parent.(*document).FileName },
 		Authorize: func(r *http.Request, f *private.File) bool {
@@ -152,7 +155,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 			return u != nil && u.ID == f.Parent.(*document).userID
 		},
 		HideDenied: true, // someone else's document looks like no document
-		Log:        logger,
+		Logger:     logger,
 	}
 	if err := a.loadStatic(); err != nil {
 		a.Close()

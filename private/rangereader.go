@@ -8,42 +8,39 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"gocloud.dev/blob"
 )
 
-// bucketContent reads a bucket's object for http.ServeContent: an
-// io.ReadSeeker over range reads, in constant memory. A Seek costs
-// nothing; the next Read opens a range reader where it lands. The range
-// read is bounded by the byte range the request asked for there, if any,
-// so that a small range of a large object fetches no more than that.
-type bucketContent struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	bucket *blob.Bucket
-	key    string
-	size   int64
-	head   []byte      // the object's first bytes, already read
-	wanted []byteRange // the ranges the request asks for
+// rangeContent reads a Content for http.ServeContent: an io.ReadSeeker
+// over range reads, in constant memory. A Seek costs nothing; the next
+// Read opens a range reader where it lands. The range read is bounded by
+// the byte range the request asked for there, if any, so that a small
+// range of a large object in a bucket fetches no more than that.
+type rangeContent struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	content Content
+	size    int64
+	head    []byte      // the object's first bytes, already read
+	wanted  []byteRange // the ranges the request asks for
 
 	mu     sync.Mutex // ServeContent reads multiple ranges from a goroutine that may outlive it
 	off    int64      // where the next Read starts
-	r      *blob.Reader
+	r      io.ReadCloser
 	rOff   int64 // where r's next Read starts
 	closed bool
 }
 
 type byteRange struct{ start, length int64 }
 
-func newBucketContent(ctx context.Context, f *File, rangeHeader string) *bucketContent {
+func newRangeContent(ctx context.Context, f *File, rangeHeader string) *rangeContent {
 	ctx, cancel := context.WithCancel(ctx)
-	return &bucketContent{
-		ctx: ctx, cancel: cancel, bucket: f.bucket, key: f.Key, size: f.Size, head: f.head,
+	return &rangeContent{
+		ctx: ctx, cancel: cancel, content: f.content, size: f.Size, head: f.head,
 		wanted: parseRanges(rangeHeader, f.Size),
 	}
 }
 
-func (c *bucketContent) Seek(offset int64, whence int) (int64, error) {
+func (c *rangeContent) Seek(offset int64, whence int) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch whence {
@@ -62,7 +59,7 @@ func (c *bucketContent) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-func (c *bucketContent) Read(p []byte) (int, error) {
+func (c *rangeContent) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -82,7 +79,7 @@ func (c *bucketContent) Read(p []byte) (int, error) {
 	}
 	fresh := false
 	if c.r == nil {
-		r, err := c.bucket.NewRangeReader(c.ctx, c.key, c.off, c.lengthAt(c.off), nil)
+		r, err := c.content.ReadRange(c.ctx, c.off, c.lengthAt(c.off))
 		if err != nil {
 			return 0, err
 		}
@@ -107,7 +104,7 @@ func (c *bucketContent) Read(p []byte) (int, error) {
 
 // lengthAt is how far to read from off: to the end of the wanted range
 // that holds off, or to the end of the object (-1).
-func (c *bucketContent) lengthAt(off int64) int64 {
+func (c *rangeContent) lengthAt(off int64) int64 {
 	for _, w := range c.wanted {
 		if w.start <= off && off < w.start+w.length {
 			return w.start + w.length - off
@@ -117,7 +114,7 @@ func (c *bucketContent) lengthAt(off int64) int64 {
 }
 
 // Close ends the reading; it is safe while a Read is under way.
-func (c *bucketContent) Close() error {
+func (c *rangeContent) Close() error {
 	c.cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -172,7 +169,7 @@ func parseRanges(h string, size int64) []byteRange {
 }
 
 // maxRanges bounds the ranges honoured in one request. A request for more
-// is answered whole, as HTTP allows: each range can cost a read of the
+// is answered whole, as HTTP allows: each range can cost a read of a
 // bucket, and nobody needs hundreds.
 const maxRanges = 32
 

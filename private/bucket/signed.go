@@ -1,4 +1,4 @@
-package private
+package bucket
 
 import (
 	"errors"
@@ -7,17 +7,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stickyuploads/sticky/private"
 	"gocloud.dev/blob"
 )
 
 // DefaultSignedURLExpiry is SignedRedirect's Expiry when it has none.
 const DefaultSignedURLExpiry = time.Minute
 
-// SignedRedirect is the Sender that has the bucket send files: a GET is
-// answered "302 Found" to a signed URL of the object that works for Expiry,
-// so the bytes go from the bucket to the browser without passing through
-// the app. The redirect itself is never cached. A HEAD is answered by Go,
-// as by Stream, since a signed URL is good for one method only.
+// SignedRedirect is the private.Sender that has the bucket send the files
+// of Files: a GET is answered "302 Found" to a signed URL of the object
+// that works for Expiry, so the bytes go from the bucket to the browser
+// without passing through the app. The redirect itself is never cached. A
+// HEAD is answered by Go, as by private.Stream, since a signed URL is good
+// for one method only.
 //
 // For S3 (gocloud.dev/blob/s3blob) the URL makes S3 answer with the
 // handler's Content-Type, Content-Disposition and Cache-Control, so the file
@@ -35,16 +37,17 @@ type SignedRedirect struct {
 
 	// BeforeSign, when set, is called with the driver's signing options
 	// after SignedRedirect has set its own (see blob.SignedURLOptions).
-	BeforeSign func(as func(any) bool, f *File) error
+	BeforeSign func(as func(any) bool, f *private.File) error
 }
 
-// Send implements Sender.
-func (s SignedRedirect) Send(w http.ResponseWriter, r *http.Request, f *File) error {
-	if f.bucket == nil {
-		return errors.New("private: SignedRedirect serves files of a Bucket only")
+// Send implements private.Sender.
+func (s SignedRedirect) Send(w http.ResponseWriter, r *http.Request, f *private.File) error {
+	o, ok := f.Content().(*object)
+	if !ok {
+		return errors.New("bucket: SignedRedirect serves files of Files only")
 	}
 	if r.Method == http.MethodHead {
-		return Stream{}.Send(w, r, f)
+		return private.Stream{}.Send(w, r, f)
 	}
 	expiry := s.Expiry
 	if expiry <= 0 {
@@ -52,7 +55,7 @@ func (s SignedRedirect) Send(w http.ResponseWriter, r *http.Request, f *File) er
 	}
 	h := w.Header()
 	typ, disposition, cache := h.Get("Content-Type"), h.Get("Content-Disposition"), h.Get("Cache-Control")
-	u, err := f.bucket.SignedURL(r.Context(), f.Key, &blob.SignedURLOptions{
+	u, err := o.bucket.SignedURL(r.Context(), o.key, &blob.SignedURLOptions{
 		Expiry: expiry,
 		Method: http.MethodGet,
 		BeforeSign: func(as func(any) bool) error {
