@@ -43,6 +43,7 @@ type app struct {
 	pages    map[string]*template.Template
 	static   map[string]staticFile // by hashed name
 	urls     map[string]string     // source name → hashed URL
+	throttle *throttle             // failed sign-ins, password hashing
 }
 
 // newApp prepares the data directory, the database, the storage and the
@@ -75,7 +76,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		}
 	}
 
-	a := &app{log: logger, maxSize: cfg.MaxSize}
+	a := &app{log: logger, maxSize: cfg.MaxSize, throttle: newThrottle()}
 	var err error
 	if a.db, err = openDB(ctx, cfg.DB); err != nil {
 		return nil, err

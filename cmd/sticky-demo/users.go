@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -107,7 +108,10 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 var errBadLogin = errors.New("wrong user name or password")
 
-// authenticate checks a name and password.
+var errBusy = errors.New("too many sign-ins at once")
+
+// authenticate checks a name and password, comparing the hash when its
+// turn comes among the sign-ins at once (see throttle.hash).
 func (a *app) authenticate(ctx context.Context, name, password string) (*user, error) {
 	var (
 		u    user
@@ -115,14 +119,17 @@ func (a *app) authenticate(ctx context.Context, name, password string) (*user, e
 	)
 	err := a.db.QueryRowContext(ctx,
 		`SELECT id, name, password_hash FROM users WHERE name = ?`, name).Scan(&u.ID, &u.Name, &hash)
+	found := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
-		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-		return nil, errBadLogin
-	}
-	if err != nil {
+		hash = string(dummyHash())
+	} else if err != nil {
 		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	var mismatch error
+	if !a.throttle.hash(ctx, func() { mismatch = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) }) {
+		return nil, errBusy
+	}
+	if mismatch != nil || !found {
 		return nil, errBadLogin
 	}
 	return &u, nil
@@ -160,8 +167,27 @@ func (a *app) handleLogin(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	addr := clientAddr(r)
+	if wait, who := a.throttle.wait(name, addr); wait > 0 {
+		secs := retryAfter(w, wait)
+		msg := "Too many failed sign-ins for this account. Please wait " + strconv.Itoa(secs) + " seconds and try again."
+		if who == "address" {
+			msg = "Too many failed sign-ins from your network. Please wait " + strconv.Itoa(secs) + " seconds and try again."
+		}
+		a.log.Warn("sign-in throttled", "user", name, "addr", addr, "by", who)
+		a.render(w, r, http.StatusTooManyRequests, "login", "Sign in", nil, loginPage{Username: name, Error: msg})
+		return
+	}
 	u, err := a.authenticate(r.Context(), name, password)
+	if errors.Is(err, errBusy) {
+		retryAfter(w, maxHashWait)
+		a.render(w, r, http.StatusServiceUnavailable, "login", "Sign in", nil, loginPage{
+			Username: name, Error: "Too many people are signing in right now. Please try again in a few seconds.",
+		})
+		return
+	}
 	if errors.Is(err, errBadLogin) {
+		a.throttle.failed(name, addr)
 		a.log.Info("sign-in failed", "user", name)
 		a.render(w, r, http.StatusUnauthorized, "login", "Sign in", nil, loginPage{
 			Username: name, Error: "That user name and password do not match. Check them and try again.",
@@ -178,6 +204,7 @@ func (a *app) handleLogin(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
+	a.throttle.succeeded(name)
 	a.log.Info("signed in", "user", u.Name)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
