@@ -57,39 +57,60 @@ next:
 }
 
 // decode reads an image from src, refusing it from its header alone when it
-// is not a supported format or has more than maxPixels pixels. It returns
-// the image, its top-left at (0, 0), and its EXIF orientation (1 to 8).
-func decode(ctx context.Context, src io.Reader, maxPixels int64) (image.Image, int, error) {
+// is not a supported format, has more than s's pixel cap or needs more
+// memory than its MaxMemory. Before decoding it reserves that memory in s's
+// budget; the caller calls release once done with the image. It returns the
+// image, its top-left at (0, 0), and its EXIF orientation (1 to 8).
+func decode(ctx context.Context, src io.Reader, s Spec) (_ image.Image, orientation int, release func(), err error) {
+	img, orientation, release, err := decodeReserved(ctx, src, s)
+	if err != nil && release != nil {
+		release()
+		release = nil
+	}
+	return img, orientation, release, err
+}
+
+func decodeReserved(ctx context.Context, src io.Reader, s Spec) (image.Image, int, func(), error) {
+	maxPixels := s.maxPixels()
 	in := &sourceReader{ctx: ctx, r: src}
 	head := &recorder{r: in}
 
 	var magic [len("RIFF????WEBPVP8")]byte
 	n, _ := io.ReadFull(head, magic[:])
 	if in.err != nil {
-		return nil, 0, in.err
+		return nil, 0, nil, in.err
 	}
 	f := sniff(magic[:n])
 	if f == nil {
-		return nil, 0, ErrFormat
+		return nil, 0, nil, ErrFormat
 	}
 
 	cfg, err := f.config(io.MultiReader(bytes.NewReader(magic[:n]), head))
 	switch {
 	case in.err != nil:
-		return nil, 0, in.err
+		return nil, 0, nil, in.err
 	case err != nil && len(head.buf) >= maxHeader: // whatever the decoder made of it
-		return nil, 0, fmt.Errorf("%w: %s header longer than %d bytes", ErrFormat, f.name, maxHeader)
+		return nil, 0, nil, fmt.Errorf("%w: %s header longer than %d bytes", ErrFormat, f.name, maxHeader)
 	case err != nil:
-		return nil, 0, fmt.Errorf("%w: %s header: %w", ErrCorrupt, f.name, err)
+		return nil, 0, nil, fmt.Errorf("%w: %s header: %w", ErrCorrupt, f.name, err)
 	case cfg.Width <= 0 || cfg.Height <= 0:
-		return nil, 0, fmt.Errorf("%w: %s is %dx%d", ErrCorrupt, f.name, cfg.Width, cfg.Height)
+		return nil, 0, nil, fmt.Errorf("%w: %s is %dx%d", ErrCorrupt, f.name, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return nil, 0, fmt.Errorf("%w: %s of %dx%d is %d pixels, over the cap of %d",
+		return nil, 0, nil, fmt.Errorf("%w: %s of %dx%d is %d pixels, over the cap of %d",
 			ErrTooManyPixels, f.name, cfg.Width, cfg.Height, px, maxPixels)
 	}
 	if f.name == "webp" && isAnimatedWebP(head.buf) {
-		return nil, 0, fmt.Errorf("%w: animated WebP", ErrFormat)
+		return nil, 0, nil, fmt.Errorf("%w: animated WebP", ErrFormat)
+	}
+	need := memoryNeed(f, cfg, head.buf, int64(s.Width)*int64(s.Height))
+	if need > s.maxMemory() {
+		return nil, 0, nil, fmt.Errorf("%w: %s of %dx%d needs %d MiB to decode, over the cap of %d MiB",
+			ErrTooManyPixels, f.name, cfg.Width, cfg.Height, need>>20, s.maxMemory()>>20)
+	}
+	release, err := s.budget().reserve(ctx, need)
+	if err != nil {
+		return nil, 0, release, err
 	}
 	orientation := 1
 	if f.name == "jpeg" {
@@ -100,22 +121,22 @@ func decode(ctx context.Context, src io.Reader, maxPixels int64) (image.Image, i
 	img, err := f.decode(io.MultiReader(bytes.NewReader(head.buf), in))
 	switch {
 	case in.err != nil:
-		return nil, 0, in.err
+		return nil, 0, release, in.err
 	case err != nil:
-		return nil, 0, fmt.Errorf("%w: %s: %w", ErrCorrupt, f.name, err)
+		return nil, 0, release, fmt.Errorf("%w: %s: %w", ErrCorrupt, f.name, err)
 	}
 	// The decoders size the image from the header just checked; make sure.
 	// A GIF's first frame may cover only part of its canvas.
 	want := image.Rect(0, 0, cfg.Width, cfg.Height)
 	if b := img.Bounds(); b != want {
 		if f.name != "gif" || !b.In(want) {
-			return nil, 0, fmt.Errorf("%w: %s decoded as %v, header said %v", ErrCorrupt, f.name, b, want)
+			return nil, 0, release, fmt.Errorf("%w: %s decoded as %v, header said %v", ErrCorrupt, f.name, b, want)
 		}
 		canvas := image.NewRGBA(want)
 		draw.Draw(canvas, b, img, b.Min, draw.Src)
 		img = canvas
 	}
-	return img, orientation, nil
+	return img, orientation, release, nil
 }
 
 // isAnimatedWebP reports whether a WebP file's header has the animation

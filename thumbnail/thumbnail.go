@@ -87,11 +87,21 @@ type Spec struct {
 	Quality int
 
 	// MaxPixels caps the source's width × height; zero means
-	// DefaultMaxPixels. Decoding needs memory in proportion to the pixels:
-	// 1.5 to 3 bytes each for a JPEG, 4 for a PNG, 8 for a 16-bit PNG, and
-	// 7.5 to 15 for a progressive JPEG, so up to 600 MB at the default cap.
-	// Lower it on small servers, or when many uploads complete at once.
+	// DefaultMaxPixels. Decoding needs memory in proportion to the pixels
+	// (1.5 to 3 bytes each for a JPEG, 4 for a PNG, 8 for a 16-bit PNG,
+	// 7.5 to 15 for a progressive JPEG), which MaxMemory caps too.
 	MaxPixels int64
+
+	// MaxMemory caps the memory one image may take to decode and scale,
+	// estimated from its header (bytes per pixel by format and depth, a
+	// progressive JPEG's coefficients, a GIF's whole screen): an image over
+	// it fails with ErrTooManyPixels before any pixel is decoded. Zero
+	// means DefaultMaxMemory.
+	MaxMemory int64
+
+	// Budget is the memory that this Spec's work shares with others at
+	// once; nil means the process's shared budget of DefaultBudget.
+	Budget *Budget
 
 	// Name is used by Process only: the key of the thumbnail's details in
 	// the reply, and the stem of its file name (".jpg" or ".png" is added).
@@ -129,10 +139,11 @@ func (s Spec) make(ctx context.Context, dst io.Writer, src io.Reader) (Result, e
 	if err := s.check(); err != nil {
 		return Result{}, err
 	}
-	img, orientation, err := decode(ctx, src, s.maxPixels())
+	img, orientation, release, err := decode(ctx, src, s)
 	if err != nil {
 		return Result{}, err
 	}
+	defer release()
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -192,6 +203,20 @@ func (s Spec) maxPixels() int64 {
 		return DefaultMaxPixels
 	}
 	return s.MaxPixels
+}
+
+func (s Spec) maxMemory() int64 {
+	if s.MaxMemory <= 0 {
+		return DefaultMaxMemory
+	}
+	return s.MaxMemory
+}
+
+func (s Spec) budget() *Budget {
+	if s.Budget == nil {
+		return processBudget
+	}
+	return s.Budget
 }
 
 func (s Spec) quality() int {
