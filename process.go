@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -472,43 +471,6 @@ func (f *File) discardMade(ctx context.Context) error {
 	}
 	f.made.derived, f.made.receipt = nil, ""
 	return errors.Join(errs...)
-}
-
-// DerivedKey returns the key under which Permanent.Save keeps a file
-// derived from the file it saved under key: beside it, the derived file's
-// name replacing the extension. "2025/ab12.jpg" and "thumbnail.jpg" give
-// "2025/ab12-thumbnail.jpg".
-func DerivedKey(key, name string) string {
-	return strings.TrimSuffix(key, path.Ext(key)) + "-" + safeValue(name)
-}
-
-// saveDerived saves the files derived from f beside key, and returns their
-// keys. After a failure nothing of them is left.
-func (p *Permanent) saveDerived(ctx context.Context, f *File, key string) ([]string, error) {
-	derived, err := f.Derived(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var saved []string
-	for _, d := range derived {
-		k := DerivedKey(key, d.Name)
-		if err := p.write(ctx, d, k); err != nil {
-			p.remove(ctx, saved)
-			return nil, err
-		}
-		saved = append(saved, k)
-	}
-	return saved, nil
-}
-
-// remove deletes keys, after a failed save: what cannot be deleted is
-// logged nowhere, for Permanent has no logger, and stays.
-func (p *Permanent) remove(ctx context.Context, keys []string) {
-	ctx, cancel := cleanupContext(ctx)
-	defer cancel()
-	for _, k := range keys {
-		p.Delete(ctx, k)
-	}
 }
 
 // replyOf is the reply that tells the client about f.
