@@ -123,7 +123,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	}
 	a.pictures = &private.Handler{
 		Root:   a.store.root,
-		Bucket: a.store.docs.Bucket,
+		Bucket: a.store.docsBucket,
 		Name:   func(f *private.File) string { return f.Parent.(*picture).Name },
 		Authorize: func(r *http.Request, f *private.File) bool {
 			u := a.currentUser(r)
@@ -136,7 +136,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	}
 	a.files = &private.Handler{
 		Root:   a.store.root,
-		Bucket: a.store.docs.Bucket,
+		Bucket: a.store.docsBucket,
 		// Download under the name the owner uploaded, not the storage key.
 		Name: func(f *private.File) string { return f.Parent.(*document).FileName },
 		Authorize: func(r *http.Request, f *private.File) bool {
