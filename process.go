@@ -429,7 +429,7 @@ func (s *S3Uploads) uploadByObject(ctx context.Context, object string) (handler.
 // Derived returns the files that processors stored beside f (see Derive),
 // such as its thumbnail, in the order they were made; none when they made
 // none. They are kept as long as f is: Permanent.Save saves them beside f,
-// and saving f otherwise or discarding it discards them.
+// and discarding f discards them.
 func (f *File) Derived(ctx context.Context) ([]*File, error) {
 	if f.made == nil {
 		rec, id, err := f.u.readReceipt(ctx, f.id)
