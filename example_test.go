@@ -1,7 +1,6 @@
 package sticky_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"html/template"
@@ -9,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/stickyuploads/sticky"
@@ -29,6 +29,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	root, err := os.OpenRoot(tempDir())
+	if err != nil {
+		log.Fatal(err)
+	}
+	docs := &sticky.Permanent{Vault: sticky.DirVault(root)}
 	page := template.Must(template.New("form").Parse(
 		`<form method="post" enctype="multipart/form-data">` +
 			`<label for="file">Document</label>{{.File}}<p>{{.Error}}</p></form>`))
@@ -52,12 +57,13 @@ func Example() {
 			page.Execute(w, map[string]any{"File": up.Widget(field), "Error": "A title is required."})
 			return
 		}
-		var saved bytes.Buffer // a real app calls doc.SaveAs(ctx, root, sticky.NewKey())
-		if err := doc.Save(r.Context(), &saved); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+		key, err := docs.Save(r.Context(), doc, nil) // the temporary copy goes
+		if err != nil {
+			http.Error(w, err.Error(), sticky.Status(err))
 			return
 		}
-		fmt.Fprintf(w, "saved %s: %q", doc.Name, saved.String())
+		saved, _ := root.ReadFile(key)
+		fmt.Fprintf(w, "saved %s: %q", doc.Name, saved)
 	})
 
 	// A browser without scripts posts the bytes and forgets the title.

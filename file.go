@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 
 	"github.com/tus/tusd/v2/pkg/handler"
 )
@@ -47,57 +46,6 @@ func (f *File) Open(ctx context.Context) (io.ReadCloser, error) {
 	return rc, nil
 }
 
-// Save copies the file to w and, when every byte arrived, discards the
-// temporary upload. After a failed save the file stays kept.
-func (f *File) Save(ctx context.Context, w io.Writer) error {
-	if err := f.copyTo(ctx, w); err != nil {
-		return err
-	}
-	f.discardAfterSave(ctx)
-	return nil
-}
-
-// SaveAs writes the file to name inside root, creating the directories it
-// needs, and then discards the temporary upload. The bytes go to a hidden
-// file beside name that is renamed into place once complete, so name never
-// holds a partial file; an existing name is replaced. After a failed save the
-// file stays kept and nothing is left under root.
-//
-// Choose name yourself (a generated key, see NewKey), never from
-// File.Name: os.Root keeps it inside root, but not away from other files.
-func (f *File) SaveAs(ctx context.Context, root *os.Root, name string) (err error) {
-	if dir := path.Dir(name); dir != "." {
-		if err := root.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("sticky: save %s: %w", name, err)
-		}
-	}
-	tmp := path.Join(path.Dir(name), "."+path.Base(name)+"."+NewKey()[:8]+".part")
-	out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("sticky: save %s: %w", name, err)
-	}
-	defer func() {
-		if err != nil {
-			out.Close()
-			root.Remove(tmp)
-		}
-	}()
-	if err = f.copyTo(ctx, out); err != nil {
-		return err
-	}
-	if err = out.Sync(); err != nil {
-		return fmt.Errorf("sticky: save %s: %w", name, err)
-	}
-	if err = out.Close(); err != nil {
-		return fmt.Errorf("sticky: save %s: %w", name, err)
-	}
-	if err = root.Rename(tmp, name); err != nil {
-		return fmt.Errorf("sticky: save %s: %w", name, err)
-	}
-	f.discardAfterSave(ctx)
-	return nil
-}
-
 func (f *File) copyTo(ctx context.Context, w io.Writer) error {
 	rc, err := f.Open(ctx)
 	if err != nil {
@@ -114,15 +62,16 @@ func (f *File) copyTo(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// discardAfterSave removes the temporary upload; the save has succeeded, so
-// a failure here only leaves work for the expiry sweep.
-func (f *File) discardAfterSave(ctx context.Context) {
-	if f.made != nil && f.made.child {
-		return // a derived file goes with the file it was derived from
-	}
+// discardAfterSave removes the temporary upload and the files derived from
+// it, and reports whether they are gone. The save has succeeded, so a
+// failure here only leaves work for the expiry sweep; the upload stays
+// claimed meanwhile, so that it is not saved twice.
+func (f *File) discardAfterSave(ctx context.Context) bool {
 	if err := f.Discard(ctx); err != nil {
 		f.u.log.Warn("sticky: discarding a saved upload", "err", err)
+		return false
 	}
+	return true
 }
 
 // Discard removes the file from the temporary store, with the files

@@ -562,6 +562,11 @@ func TestFormOneFilePerField(t *testing.T) {
 // The form's bytes go through ReadForm in a handler behind a real server too.
 func TestFormThroughServer(t *testing.T) {
 	up, dir := newTestUploader(t, Config{})
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
 	mux := http.NewServeMux()
 	mux.Handle(up.path, up)
 	got := make(chan string, 1)
@@ -576,12 +581,13 @@ func TestFormThroughServer(t *testing.T) {
 			http.Error(w, err.Error(), Status(err))
 			return
 		}
-		var b bytes.Buffer
-		if err := f.Save(r.Context(), &b); err != nil {
+		key, err := (&Permanent{Vault: DirVault(root)}).Save(r.Context(), f, nil)
+		if err != nil {
 			http.Error(w, err.Error(), Status(err))
 			return
 		}
-		got <- f.Name + "|" + b.String() + "|" + r.FormValue("title")
+		b, _ := root.ReadFile(key)
+		got <- f.Name + "|" + string(b) + "|" + r.FormValue("title")
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

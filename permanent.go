@@ -7,13 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"mime"
-	"os"
 	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"gocloud.dev/blob"
 )
 
 // DefaultPattern is the key pattern of a Permanent with none.
@@ -24,21 +21,16 @@ const (
 	maxValueLen = 64  // bytes of one value in a key
 )
 
-// Permanent is where kept files go for good: a local directory or any
-// gocloud.dev/blob bucket (S3, Google Cloud Storage, Azure Blob Storage,
-// and others, their drivers imported by the program). Set Root or Bucket.
+// Permanent is where kept files go for good: a Vault, such as a local
+// directory (DirVault) or a gocloud.dev/blob bucket (package blobvault).
 //
-// Save streams a file there under a new key made from Pattern and discards
-// the temporary upload; the program records the key, to Open the file
-// later. A Permanent is safe for concurrent use.
+// Save streams a file there under a new key made from Pattern, with the
+// files processors derived from it, and discards the temporary upload; the
+// program records the key, to Open the file later. A Permanent is safe for
+// concurrent use, and several processes may share one Vault.
 type Permanent struct {
-	// Root is a local directory. Files are written 0600 in directories
-	// made 0700, and never appear half-written (see File.SaveAs).
-	Root *os.Root
-
-	// Bucket is a blob bucket. A file being written stays invisible until
-	// complete; a failed write is aborted and leaves nothing.
-	Bucket *blob.Bucket
+	// Vault holds the files. Required.
+	Vault Vault
 
 	// Pattern makes each file's key. Its placeholders are
 	//
@@ -56,100 +48,38 @@ type Permanent struct {
 	// and turning every other run of characters into one "-", so it is
 	// always one folder or name, never a path. Default: DefaultPattern.
 	Pattern string
+
+	// SaveTimeout is the longest a save may take; default
+	// DefaultSaveTimeout. A save still copying past it gives up and
+	// removes what it wrote, keeping the file; Recover removes what saves
+	// cut by a crash left, once they began more than twice SaveTimeout
+	// ago. Every process sharing the Vault must use the same value.
+	SaveTimeout time.Duration
 }
 
-// Save writes f under a new key from the pattern and returns the key. The
-// bytes stream from the temporary store to the permanent one, never held
-// whole in memory. Once they are all written, the temporary upload is
-// discarded and f's reference stops working; after a failure nothing is
-// left under the key and f stays kept, so the form can be shown again.
-// The files processors derived from f (File.Derived) are saved with it,
-// each under DerivedKey(key, its name).
-//
-// values fills the pattern's own placeholders, such as {owner}.
-func (p *Permanent) Save(ctx context.Context, f *File, values map[string]string) (key string, err error) {
-	key, err = p.Key(f, values)
-	if err != nil {
-		return "", err
-	}
-	if err := p.write(ctx, nil, ""); err != nil {
-		return "", err
-	}
-	derived, err := p.saveDerived(ctx, f, key)
-	if err != nil {
-		return "", err
-	}
-	if err := p.write(ctx, f, key); err != nil {
-		p.remove(ctx, derived)
-		return "", err
-	}
-	return key, nil
-}
-
-// write saves f alone under key; with no f, it only checks that p has one
-// place to save to.
-func (p *Permanent) write(ctx context.Context, f *File, key string) error {
-	switch {
-	case p.Root != nil && p.Bucket != nil:
-		return errors.New("sticky: set Permanent.Root or Permanent.Bucket, not both")
-	case f == nil && (p.Root != nil || p.Bucket != nil):
-		return nil
-	case p.Root != nil:
-		return f.SaveAs(ctx, p.Root, key)
-	case p.Bucket != nil:
-		return f.saveToBucket(ctx, p.Bucket, key)
-	}
-	return errors.New("sticky: Permanent needs a Root or a Bucket")
-}
-
-// saveToBucket streams f to key in b, then discards the temporary upload.
-func (f *File) saveToBucket(ctx context.Context, b *blob.Bucket, key string) error {
-	// The writer aborts when its context ends before Close: then nothing is
-	// stored under key, whatever the driver had sent.
-	wctx, abort := context.WithCancel(ctx)
-	defer abort()
-	w, err := b.NewWriter(wctx, key, &blob.WriterOptions{
-		ContentType: f.Type,
-		// Served straight from the bucket, a file downloads under its name
-		// rather than displaying in the bucket's origin.
-		ContentDisposition: mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}),
-	})
-	if err != nil {
-		return fmt.Errorf("sticky: save %s: %w", key, err)
-	}
-	if err := f.copyTo(ctx, w); err != nil {
-		abort()
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("sticky: save %s: %w", key, err)
-	}
-	f.discardAfterSave(ctx)
-	return nil
-}
+// DefaultSaveTimeout is the SaveTimeout of a Permanent with none.
+const DefaultSaveTimeout = time.Hour
 
 // Open returns a reader of the file saved under key. The caller closes it.
+// A key that holds no file gives an error wrapping fs.ErrNotExist.
 func (p *Permanent) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	if p.Root != nil {
-		return p.Root.Open(key)
+	if p.Vault == nil {
+		return nil, errNoVault
 	}
-	if p.Bucket != nil {
-		return p.Bucket.NewReader(ctx, key, nil)
-	}
-	return nil, errors.New("sticky: Permanent needs a Root or a Bucket")
+	return p.Vault.Open(ctx, key)
 }
 
-// Delete removes the file saved under key.
+// Delete removes the file saved under key; a key that holds nothing is no
+// error. The files derived from it are kept under DerivedKey(key, name),
+// the names those of its processors' files: delete them too.
 func (p *Permanent) Delete(ctx context.Context, key string) error {
-	if p.Root != nil {
-		return p.Root.Remove(key)
+	if p.Vault == nil {
+		return errNoVault
 	}
-	if p.Bucket != nil {
-		return p.Bucket.Delete(ctx, key)
-	}
-	return errors.New("sticky: Permanent needs a Root or a Bucket")
+	return p.Vault.Delete(ctx, key)
 }
+
+var errNoVault = errors.New("sticky: Permanent needs a Vault")
 
 // Key returns a new key for f from the pattern, as Save makes them; each
 // call draws a new {key}. It fails when the pattern is malformed or lacks

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/blobvault"
 	"github.com/stickyuploads/sticky/internal/s3test"
 	"github.com/stickyuploads/sticky/storetest"
 	"gocloud.dev/blob"
@@ -36,11 +37,11 @@ import (
 func ExamplePermanent_Save() {
 	dir, _ := os.MkdirTemp("", "documents")
 	defer os.RemoveAll(dir)
-	root, err := os.OpenRoot(dir) // or Bucket: a gocloud.dev/blob bucket
+	root, err := os.OpenRoot(dir) // or blobvault.New(bucket): any gocloud.dev/blob bucket
 	if err != nil {
 		log.Fatal(err)
 	}
-	docs := &sticky.Permanent{Root: root, Pattern: "{owner}/{yyyy}/{key}{ext}"}
+	docs := &sticky.Permanent{Vault: sticky.DirVault(root), Pattern: "{owner}/{yyyy}/{key}{ext}"}
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key, 32 bytes or more.")},
 		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
@@ -132,7 +133,7 @@ func TestPermanentRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &sticky.Permanent{Root: root, Pattern: "{yyyy}/{mm}/{dd}/{owner}/{name}-{key}{ext}"}
+	p := &sticky.Permanent{Vault: sticky.DirVault(root), Pattern: "{yyyy}/{mm}/{dd}/{owner}/{name}-{key}{ext}"}
 	data := []byte("%PDF-1.7\nminutes of the meeting\n")
 	f := permFile(t, site, "Compte rendu (final).pdf", data)
 	key, err := p.Save(t.Context(), f, map[string]string{"owner": "../../bob"})
@@ -183,7 +184,7 @@ func TestPermanentBuckets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			defer bucket.Close()
 			site := permDiskSite(t)
-			p := &sticky.Permanent{Bucket: bucket, Pattern: "documents/{owner}/{key}{ext}"}
+			p := &sticky.Permanent{Vault: blobvault.New(bucket), Pattern: "documents/{owner}/{key}{ext}"}
 			data := bytes.Repeat([]byte("a line of text\n"), 1000)
 			f := permFile(t, site, "Überblick.txt", data)
 			key, err := p.Save(t.Context(), f, map[string]string{"owner": "alice@example.com"})
@@ -217,8 +218,9 @@ type failingBucket struct {
 func (b *failingBucket) NewTypedWriter(ctx context.Context, key, contentType string, opts *driver.WriterOptions) (driver.Writer, error) {
 	return &failingWriter{b: b, ctx: ctx}, nil
 }
-func (b *failingBucket) ErrorCode(error) gcerrors.ErrorCode { return gcerrors.Unknown }
-func (b *failingBucket) Close() error                       { return nil }
+func (b *failingBucket) ErrorCode(error) gcerrors.ErrorCode                          { return gcerrors.Unknown }
+func (b *failingBucket) Close() error                                                { return nil }
+func (b *failingBucket) Delete(context.Context, string, *driver.DeleteOptions) error { return nil }
 
 type failingWriter struct {
 	b   *failingBucket
@@ -243,7 +245,7 @@ func (w *failingWriter) Close() error {
 func TestPermanentFailingBucket(t *testing.T) {
 	site := permDiskSite(t)
 	drv := &failingBucket{after: 64 << 10}
-	p := &sticky.Permanent{Bucket: blob.NewBucket(drv)}
+	p := &sticky.Permanent{Vault: blobvault.New(blob.NewBucket(drv))}
 	data := bytes.Repeat([]byte("some text\n"), 100<<10)
 	f := permFile(t, site, "big.txt", data)
 	if key, err := p.Save(t.Context(), f, nil); err == nil {
@@ -297,10 +299,10 @@ func TestPermanentFailingSource(t *testing.T) {
 	// Past S3's first 5 MiB part, so that a multipart upload has begun.
 	data := bytes.Repeat([]byte("0123456789\n"), 1<<20)
 	for name, p := range map[string]*sticky.Permanent{
-		"root": {Root: root, Pattern: "docs/{key}{ext}"},
-		"file": {Bucket: fileBucket},
-		"mem":  {Bucket: mem},
-		"s3":   {Bucket: s3bucket},
+		"root": {Vault: sticky.DirVault(root), Pattern: "docs/{key}{ext}"},
+		"file": {Vault: blobvault.New(fileBucket)},
+		"mem":  {Vault: blobvault.New(mem)},
+		"s3":   {Vault: blobvault.New(s3bucket)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := permFile(t, site, "a.txt", data)
@@ -342,8 +344,8 @@ func TestPermanentStreams(t *testing.T) {
 	data := make([]byte, size)
 	rand.NewChaCha8([32]byte{9}).Read(data)
 	for name, p := range map[string]*sticky.Permanent{
-		"root": {Root: root},
-		"file": {Bucket: fileBucket},
+		"root": {Vault: sticky.DirVault(root)},
+		"file": {Vault: blobvault.New(fileBucket)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := permFile(t, site, "large.bin", data)
@@ -422,11 +424,12 @@ func TestPermanentKey(t *testing.T) {
 }
 
 func TestPermanentNeedsAPlace(t *testing.T) {
-	root, _ := os.OpenRoot(t.TempDir())
-	for _, p := range []*sticky.Permanent{{}, {Root: root, Bucket: memblob.OpenBucket(nil)}} {
-		if _, err := p.Save(t.Context(), &sticky.File{Name: "a"}, nil); err == nil {
-			t.Errorf("Save with Root %v and Bucket %v: no error", p.Root != nil, p.Bucket != nil)
-		}
+	p := &sticky.Permanent{}
+	if _, err := p.Save(t.Context(), &sticky.File{Name: "a"}, nil); err == nil {
+		t.Error("Save with no Vault: no error")
+	}
+	if _, err := p.Recover(t.Context()); err == nil {
+		t.Error("Recover with no Vault: no error")
 	}
 }
 

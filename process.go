@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -379,7 +378,7 @@ func (u *Uploader) readReceipt(ctx context.Context, id string) (*receipt, string
 // Derived returns the files that processors stored beside f (see Derive),
 // such as its thumbnail, in the order they were made; none when they made
 // none. They are kept as long as f is: Permanent.Save saves them beside f,
-// and saving f otherwise or discarding it discards them.
+// and discarding f discards them.
 func (f *File) Derived(ctx context.Context) ([]*File, error) {
 	if f.made == nil {
 		rec, id, err := f.u.readReceipt(ctx, f.id)
@@ -421,43 +420,6 @@ func (f *File) discardMade(ctx context.Context) error {
 	}
 	f.made.derived, f.made.receipt = nil, ""
 	return errors.Join(errs...)
-}
-
-// DerivedKey returns the key under which Permanent.Save keeps a file
-// derived from the file it saved under key: beside it, the derived file's
-// name replacing the extension. "2025/ab12.jpg" and "thumbnail.jpg" give
-// "2025/ab12-thumbnail.jpg".
-func DerivedKey(key, name string) string {
-	return strings.TrimSuffix(key, path.Ext(key)) + "-" + safeValue(name)
-}
-
-// saveDerived saves the files derived from f beside key, and returns their
-// keys. After a failure nothing of them is left.
-func (p *Permanent) saveDerived(ctx context.Context, f *File, key string) ([]string, error) {
-	derived, err := f.Derived(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var saved []string
-	for _, d := range derived {
-		k := DerivedKey(key, d.Name)
-		if err := p.write(ctx, d, k); err != nil {
-			p.remove(ctx, saved)
-			return nil, err
-		}
-		saved = append(saved, k)
-	}
-	return saved, nil
-}
-
-// remove deletes keys, after a failed save: what cannot be deleted is
-// logged nowhere, for Permanent has no logger, and stays.
-func (p *Permanent) remove(ctx context.Context, keys []string) {
-	ctx, cancel := cleanupContext(ctx)
-	defer cancel()
-	for _, k := range keys {
-		p.Delete(ctx, k)
-	}
 }
 
 // replyOf is the reply that tells the client about f.

@@ -113,7 +113,7 @@ func ExampleDerive() {
 	fmt.Println(len(derived), derived[0].Name, derived[0].Type)
 
 	root, _ := os.OpenRoot(tempDir())
-	perm := &sticky.Permanent{Root: root}
+	perm := &sticky.Permanent{Vault: sticky.DirVault(root)}
 	key, err := perm.Save(r.Context(), f, nil) // the photo, and its thumbnail beside it
 	if err != nil {
 		log.Fatal(err)

@@ -312,7 +312,7 @@ func TestDeriveThumbnail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			key, err := (&Permanent{Root: root, Pattern: "photos/{key}{ext}"}).Save(t.Context(), f, nil)
+			key, err := (&Permanent{Vault: DirVault(root), Pattern: "photos/{key}{ext}"}).Save(t.Context(), f, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

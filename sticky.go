@@ -170,6 +170,7 @@ type Uploader struct {
 	ttl      time.Duration
 	// bodyTimeout cuts bodies that stall (Config.BodyTimeout); 0: never.
 	bodyTimeout time.Duration
+	claims      claimSet // uploads being saved (see claim.go)
 	store       handler.DataStore
 	term        handler.TerminaterDataStore
 	deferLen    handler.LengthDeferrerDataStore

@@ -111,9 +111,10 @@ func TestS3StoreSignsPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := f.Save(t.Context(), &out); err != nil || !bytes.Equal(out.Bytes(), data) {
-		t.Fatalf("Save: %v, %d bytes", err, out.Len())
+	root, _ := os.OpenRoot(t.TempDir())
+	key, err := (&sticky.Permanent{Vault: sticky.DirVault(root)}).Save(t.Context(), f, nil)
+	if out, _ := root.ReadFile(key); err != nil || !bytes.Equal(out, data) {
+		t.Fatalf("Save: %v, %d bytes", err, len(out))
 	}
 	if _, err := site.Sweep(t.Context()); err != nil {
 		t.Fatal(err)

@@ -352,12 +352,17 @@ func (s *suite) uploadAndKeep(t *testing.T) {
 	s.figures.add(1, int64(len(data)), time.Since(start))
 
 	// Saved: the temporary upload goes away, and its reference with it.
-	var out bytes.Buffer
-	if err := f.Save(ctx, &out); err != nil {
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(out.Bytes(), data) {
-		t.Error("Save wrote other bytes")
+	defer root.Close()
+	key, err := (&sticky.Permanent{Vault: sticky.DirVault(root)}).Save(ctx, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := root.ReadFile(key); err != nil || !bytes.Equal(out, data) {
+		t.Errorf("Save wrote other bytes: %v", err)
 	}
 	if _, err := site.Kept(ctx, "doc", rep.Stored); !errors.Is(err, sticky.ErrGone) {
 		t.Errorf("reference after Save: %v, want ErrGone", err)

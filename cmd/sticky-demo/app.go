@@ -132,8 +132,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		return nil, fmt.Errorf("gallery uploader: %w", err)
 	}
 	var files private.Files = private.Dir{Root: a.store.root}
-	if a.store.docs.Bucket != nil {
-		files = bucket.Files{Bucket: a.store.docs.Bucket}
+	if a.store.docsBucket != nil {
+		files = bucket.Files{Bucket: a.store.docsBucket}
 	}
 	a.pictures = &private.Handler{
 		Files: files,

@@ -377,6 +377,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		background.Go(func() { a.gallery.SweepEvery(bgCtx, cfg.SweepEvery) })
 	}
 	background.Go(func() { a.store.check(bgCtx, logger) })
+	background.Go(func() { recoverSaves(bgCtx, a.store.docs, cfg.SweepEvery, logger) })
 	srv := newServer(a.Handler(), logger, headerTimeout)
 	fmt.Fprintf(stdout, "listening on %s\n", displayURL(ln.Addr()))
 	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.Data, "db", cfg.DB, "storage", a.store.where,

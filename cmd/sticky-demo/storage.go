@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/blobvault"
 	"github.com/stickyuploads/sticky/s3"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
@@ -53,6 +54,7 @@ type storage struct {
 	docs        *sticky.Permanent
 	root        *os.Root     // the files directory, when local
 	bucket      *blob.Bucket // the bucket, when S3
+	docsBucket  *blob.Bucket // the documents' part of it
 	name        string       // the bucket's name
 	where       string       // for the log
 }
@@ -69,7 +71,7 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 			return nil, err
 		}
 		return &storage{
-			docs:  &sticky.Permanent{Root: root, Pattern: documentPattern},
+			docs:  &sticky.Permanent{Vault: sticky.DirVault(root), Pattern: documentPattern},
 			root:  root,
 			where: cfg.Data,
 		}, nil
@@ -92,6 +94,7 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", cfg.S3Bucket, err)
 	}
+	docsBucket := blob.PrefixedBucket(bucket, documentPrefix)
 	where := "s3://" + cfg.S3Bucket
 	if cfg.S3Endpoint != "" {
 		where += " at " + cfg.S3Endpoint
@@ -99,8 +102,9 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 	return &storage{
 		temp:        temp,
 		galleryTemp: galleryTemp,
-		docs:        &sticky.Permanent{Bucket: blob.PrefixedBucket(bucket, documentPrefix), Pattern: documentPattern},
+		docs:        &sticky.Permanent{Vault: blobvault.New(docsBucket), Pattern: documentPattern},
 		bucket:      bucket,
+		docsBucket:  docsBucket,
 		name:        cfg.S3Bucket,
 		where:       where,
 	}, nil
@@ -159,4 +163,24 @@ func (s *storage) Close() error {
 		errs = append(errs, s.bucket.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// recoverSaves removes what saves cut short by a crash left among the
+// documents: at start, then every d (0: only at start) until ctx ends.
+func recoverSaves(ctx context.Context, docs *sticky.Permanent, d time.Duration, logger *slog.Logger) {
+	for {
+		if removed, err := docs.Recover(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("recovering cut saves", "removed", removed, "err", err)
+		} else if removed > 0 {
+			logger.Info("removed the files of cut saves", "saves", removed)
+		}
+		if d <= 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
+	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package savecrash_test
+
+const raceEnabled = false
