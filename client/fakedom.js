@@ -165,4 +165,59 @@ function dom() {
   return { document, h, globals, Event };
 }
 
-module.exports = { dom };
+// The markup the Go side renders, reduced to what the script reads: a
+// single field named doc, or a list named photos.
+function single(h, attrs = {}) {
+  return h('div', { class: 'sticky', 'data-sticky': true, 'data-endpoint': '/uploads/', ...attrs },
+    h('input', { type: 'file', name: 'doc' }), h('input', { type: 'hidden', name: '_doc' }),
+    h('span', { class: 'sticky-kept', hidden: true }, h('span', { class: 'sticky-name' }), h('span', { class: 'sticky-size' })),
+    h('label', { class: 'sticky-remove-nojs' }, h('input', { type: 'checkbox' })),
+    h('button', { class: 'sticky-replace', hidden: true }, 'Replace'), h('button', { class: 'sticky-remove', hidden: true }, 'Remove'),
+    h('progress', { class: 'sticky-progress', hidden: true }), h('button', { class: 'sticky-cancel', hidden: true }, 'Cancel'),
+    h('button', { class: 'sticky-retry', hidden: true }, 'Retry'),
+    h('p', { class: 'sticky-error' }), h('p', { class: 'sticky-status' }));
+}
+
+function list(h, attrs = {}) {
+  return h('div', { class: 'sticky', 'data-sticky': true, 'data-endpoint': '/uploads/', ...attrs },
+    h('input', { type: 'file', name: 'photos', multiple: true }),
+    h('ul', { class: 'sticky-list', hidden: true }),
+    h('template', { class: 'sticky-item-template' }, h('li', { class: 'sticky-item' },
+      h('input', { type: 'hidden', name: '_photos' }), h('span', { class: 'sticky-name' }), h('span', { class: 'sticky-size' }),
+      h('progress', { class: 'sticky-progress' }), h('button', { class: 'sticky-cancel' }, 'Cancel'),
+      h('button', { class: 'sticky-retry' }, 'Retry'), h('button', { class: 'sticky-remove' }, 'Remove'),
+      h('p', { class: 'sticky-error' }))),
+    h('p', { class: 'sticky-status' }));
+}
+
+// Every module but boot.js in a page, with its state maps made, a clock,
+// and uploads that only record themselves: uploads[i].done(reply) ends one.
+function page(extra = {}) {
+  const { load, clock, storage } = require('./load.js');
+  const { document, h, globals, Event } = dom();
+  const timers = clock();
+  const ctx = load(['defaults', 'format', 'reply', 'dom', 'announce', 'resume', 'tus-protocol', 'queue', 'oneshot', 'tus',
+    'widget', 'field', 'list', 'upload', 'form', 'input'], {
+    ...globals, window: {}, localStorage: storage(), setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, ...extra,
+  });
+  ctx.states = new WeakMap();
+  ctx.pending = new WeakMap();
+  const uploads = [];
+  const transport = (kind) => (upload) => {
+    const job = { kind, ...upload, cancelled: false, cancel() { job.cancelled = true; } };
+    uploads.push(job);
+    return job;
+  };
+  ctx.oneShot = transport('oneShot');
+  ctx.resumable = transport('resumable');
+  const events = [];
+  for (const type of ['before-upload', 'start', 'progress', 'success', 'error', 'cancel', 'remove', 'complete']) {
+    document.addEventListener('sticky:' + type, (e) => events.push(type));
+  }
+  const ok = (name, extraData = {}) => ({ ok: true, status: 200, data: { is_valid: true, filename: name, size: 2048, stored: 'REF-' + name, ...extraData } });
+  return { ctx, document, h, timers, uploads, events, ok, Event, single: (a) => single(h, a), list: (a) => list(h, a) };
+}
+
+const file = (name, size = 100) => ({ name, size, type: 'image/png', lastModified: 1 });
+
+module.exports = { dom, page, file };

@@ -77,6 +77,17 @@ test('a lost connection: wait, ask the offset, go on from there', () => {
   assert.equal(s.last().headers['Upload-Offset'], '5');
 });
 
+test('a chunk that arrives resets the patience', () => {
+  const s = setup();
+  s.last().respond(201, '', { Location: 'abc' });
+  s.last().respond(0);
+  s.timers.tick(1000);
+  s.last().respond(200, '', { 'Upload-Offset': '0' });
+  s.last().respond(204, '', { 'Upload-Offset': '5' });
+  s.last().respond(0);
+  assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…', 'Connection lost, retrying in 1 s…']);
+});
+
 test('a request without progress for options.stall counts as lost', () => {
   const s = setup();
   const create = s.last();
