@@ -39,3 +39,8 @@ test('modules are joined as they are: no strict mode, exports or wrapper of thei
     assert.ok(!/^\s*\/\*/m.test(s), `${f} has a block comment the joiner would keep`);
   }
 });
+
+test('docs/client.md names every module', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'client.md'), 'utf8');
+  for (const f of modules) assert.ok(doc.includes('| `' + f + '` |'), `${f} is not in docs/client.md`);
+});
