@@ -24,9 +24,6 @@ package sticky
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -183,37 +180,6 @@ type Uploader struct {
 	rename     func(*http.Request, Incoming) string
 	processors []Processor
 	tus        http.Handler // the resumable endpoint, see resumable.go
-}
-
-//go:embed client/sticky.js
-var script []byte
-
-//go:embed client/sticky.css
-var style []byte
-
-// asset is a client file served under a content-hashed name.
-type asset struct {
-	name, typ string
-	body      []byte
-}
-
-var assets = func() map[string]asset {
-	m := map[string]asset{}
-	for _, a := range []asset{{"sticky.js", "text/javascript; charset=utf-8", script}, {"sticky.css", "text/css; charset=utf-8", style}} {
-		sum := sha256.Sum256(a.body)
-		base, ext, _ := strings.Cut(a.name, ".")
-		m[base+"."+hex.EncodeToString(sum[:6])+"."+ext] = a
-	}
-	return m
-}()
-
-func assetName(name string) string {
-	for hashed, a := range assets {
-		if a.name == name {
-			return hashed
-		}
-	}
-	panic("sticky: no asset " + name)
 }
 
 // New returns an Uploader for c, creating the default temporary directory

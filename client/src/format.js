@@ -1,0 +1,39 @@
+// Texts for people: placeholders filled in, sizes, percentages.
+
+function fmt(template, vars) {
+  return String(template).replace(/\{(\w+)\}/g, function (match, key) {
+    return vars && key in vars ? String(vars[key]) : match;
+  });
+}
+
+// Bytes for people, like Go's sticky.SizeString: "812 bytes", "1.2 MB".
+function formatSize(n) {
+  if (typeof n !== 'number' || !(n >= 0) || n === Infinity) return '';
+  n = Math.floor(n);
+  if (n < 1024) return n === 1 ? '1 byte' : n + ' bytes';
+  var units = ['KB', 'MB', 'GB', 'TB', 'PB'], v = n, i = 0;
+  for (;; i++) {
+    v /= 1024;
+    if (v < 1023.95 || i === units.length - 1) break;
+  }
+  // Go rounds exact ties to even, toFixed up: only x.25 differs.
+  var s = (v % 1 === 0.25 ? v - 0.01 : v).toFixed(1);
+  return s.replace(/\.0$/, '') + ' ' + units[i];
+}
+
+// "5MiB", "512 KB", "1000" to bytes (units of 1024), as Go's ParseSize; NaN if not.
+function parseSize(s) {
+  var m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt]?)(?:i?b)?)\s*$/i.exec(s || '');
+  return m ? Math.floor(m[1] * Math.pow(1024, ' kmgt'.indexOf((m[2] || ' ').toLowerCase()))) : NaN;
+}
+
+function percentOf(loaded, total) {
+  if (!(total > 0) || !(loaded > 0)) return 0;
+  return Math.min(100, Math.floor(loaded / total * 100));
+}
+
+// The milestone (25, 50, 75) to announce at percent after prev; 0 for none.
+function milestone(prev, percent) {
+  var m = percent >= 75 ? 75 : percent >= 50 ? 50 : percent >= 25 ? 25 : 0;
+  return m > prev ? m : 0;
+}

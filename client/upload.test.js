@@ -1,0 +1,84 @@
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { page, file } = require('./fakedom.js');
+
+function field(attrs) {
+  const p = page();
+  const w = p.single(attrs);
+  p.document.body.append(w);
+  return { ...p, w, item: p.ctx.bind(w), status: () => w.querySelector('.sticky-status').textContent };
+}
+
+test('a small file goes in one request, a big one over tus', () => {
+  const { ctx, item, uploads } = field({ 'data-tus': '/uploads/tus/', 'data-chunk-threshold': '1KiB', 'data-chunk-size': '512' });
+  ctx.start(item, file('a.png', 1024));
+  assert.equal(uploads[0].kind, 'oneShot');
+  assert.equal(uploads[0].url, '/uploads/');
+  assert.equal(uploads[0].field, 'doc');
+  ctx.start(item, file('b.png', 1025));
+  assert.equal(uploads[0].cancelled, true, 'a new choice stops the last');
+  assert.equal(uploads[1].kind, 'resumable');
+  assert.equal(uploads[1].url, '/uploads/tus/');
+  assert.equal(uploads[1].chunk, 512);
+});
+
+test('success: the reference, name and size shown, events in order', () => {
+  const { ctx, w, item, uploads, events, ok, status } = field();
+  ctx.start(item, file('a.png'));
+  assert.equal(status(), 'Uploading a.png…');
+  uploads[0].progress(60, 100);
+  assert.equal(w.querySelector('progress').value, 60);
+  uploads[0].done(ok('a.png'));
+  assert.equal(w.querySelector('input[type=hidden]').value, 'REF-a.png');
+  assert.equal(w.querySelector('.sticky-name').textContent, 'a.png');
+  assert.equal(w.querySelector('.sticky-size').textContent, '2 KB');
+  assert.equal(w.hasAttribute('data-kept'), true);
+  assert.equal(w.getAttribute('data-sticky-state'), 'done');
+  assert.deepEqual(events, ['before-upload', 'start', 'progress', 'success']);
+  assert.equal(ctx.running, 0);
+});
+
+test('a refusal: the sentence shown, the input cleared and marked', () => {
+  const { ctx, w, item, uploads, events } = field();
+  const input = w.querySelector('input[type=file]');
+  input.value = 'C:\\fakepath\\a.png';
+  ctx.start(item, file('a.png'));
+  uploads[0].done({ ok: false, status: 415, message: 'Only PDF files are accepted.' });
+  assert.equal(w.querySelector('.sticky-error').textContent, 'Only PDF files are accepted.');
+  assert.equal(input.value, '');
+  assert.equal(input.getAttribute('aria-invalid'), 'true');
+  assert.equal(w.getAttribute('data-sticky-state'), 'failed');
+  assert.deepEqual(events.slice(-1), ['error']);
+});
+
+test('sticky:before-upload can say no', () => {
+  const { ctx, document, item, uploads, w } = field();
+  document.addEventListener('sticky:before-upload', (e) => e.preventDefault());
+  ctx.start(item, file('a.png'));
+  assert.equal(uploads.length, 0);
+  assert.equal(item.file, null);
+  assert.equal(w.hasAttribute('data-sticky-state'), false);
+});
+
+test('cancel stops the upload and says so; a late reply is ignored', () => {
+  const { ctx, w, item, uploads, events, ok, status } = field();
+  ctx.start(item, file('a.png'));
+  ctx.cancel(item);
+  assert.equal(uploads[0].cancelled, true);
+  assert.equal(status(), 'Upload cancelled.');
+  assert.equal(w.getAttribute('data-sticky-state'), 'cancelled');
+  uploads[0].done(ok('a.png'));
+  assert.equal(w.querySelector('input[type=hidden]').value, '');
+  assert.deepEqual(events, ['before-upload', 'start', 'cancel']);
+});
+
+test('progress: milestones of the whole batch, politely', () => {
+  const { ctx, item, uploads, timers, status } = field();
+  ctx.start(item, file('a.png'));
+  timers.tick(1000);
+  for (const loaded of [10, 30, 40, 55]) uploads[0].progress(loaded, 100);
+  timers.tick(1000);
+  assert.equal(status(), 'a.png: 50% uploaded.');
+});
