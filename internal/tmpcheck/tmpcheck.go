@@ -13,18 +13,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"testing"
 )
 
-// Run runs m with TMPDIR set to a new directory and returns m's exit
-// code, or 1 when the tests and Examples left anything in that directory:
-// it then names what was left on stderr. The directory is removed either
-// way. Use it as
+// Run runs tests, a TestMain's m.Run or a function around it, with TMPDIR
+// set to a new directory, and returns its exit code, or 1 when the tests
+// and Examples left anything in that directory: it then names what was
+// left on stderr. The directory is removed either way. Use it as
 //
-//	func TestMain(m *testing.M) { os.Exit(tmpcheck.Run(m)) }
-func Run(m *testing.M) int { return run(m.Run) }
-
-func run(tests func() int) int {
+//	func TestMain(m *testing.M) { os.Exit(tmpcheck.Run(m.Run)) }
+func Run(tests func() int) int {
 	dir, err := os.MkdirTemp("", "sticky-tmpcheck-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tmpcheck:", err)

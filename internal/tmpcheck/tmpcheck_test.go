@@ -30,7 +30,7 @@ func TestRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := os.TempDir()
 			var inside string
-			got := run(func() int {
+			got := Run(func() int {
 				inside = os.TempDir()
 				return tt.tests()
 			})
