@@ -6,17 +6,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 )
-
-func tempDir() string {
-	d, err := os.MkdirTemp("", "sticky-example")
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
 
 // multipartBody builds a form post with the given values and, when field is
 // not empty, one file.

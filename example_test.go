@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/stickyuploads/sticky"
@@ -20,11 +21,13 @@ func currentUser(r *http.Request) string { return r.Header.Get("X-Demo-User") }
 // An Uploader is mounted once; its Widget renders the field and ReadForm
 // reads the post, whether it carries the bytes or a reference.
 func Example() {
+	dir, _ := os.MkdirTemp("", "uploads") // where uploads wait for their form
+	defer os.RemoveAll(dir)
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
 		Accept:   []string{"image/*", "application/pdf", "text/plain"},
-		TempDir:  tempDir(),
+		TempDir:  dir,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -77,10 +80,12 @@ func Example() {
 // A reference is bound to its owner: another user posting it gets a clear,
 // typed error.
 func ExampleForm_File() {
+	dir, _ := os.MkdirTemp("", "uploads")
+	defer os.RemoveAll(dir)
 	up, _ := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		TempDir:  tempDir(),
+		TempDir:  dir,
 	})
 	read := func(user string, body io.Reader, ctype string) (*sticky.File, error) {
 		r := httptest.NewRequest("POST", "/documents/new", body)
