@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky/internal/needs"
+	"github.com/stickyuploads/sticky/internal/tmpcheck"
 )
 
 // TestMain lets the test binary be the servers too: the harness starts
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 			os.Exit(serveMain(os.Args[1], serve, os.Args[2:]))
 		}
 	}
-	os.Exit(m.Run())
+	os.Exit(tmpcheck.Run(m.Run))
 }
 
 // logWriter sends the harness's progress to the test log.

@@ -23,6 +23,7 @@ import (
 	"github.com/stickyuploads/sticky/internal/needs"
 	"github.com/stickyuploads/sticky/internal/s3test"
 	"github.com/stickyuploads/sticky/internal/testproc"
+	"github.com/stickyuploads/sticky/internal/tmpcheck"
 )
 
 var (
@@ -31,7 +32,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
+	os.Exit(tmpcheck.Run(func() int { return testMain(m) }))
 }
 
 func testMain(m *testing.M) int {
