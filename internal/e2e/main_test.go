@@ -142,6 +142,15 @@ type browser struct {
 func newBrowser(t *testing.T, timeout time.Duration) *browser {
 	t.Helper()
 	chromium := needs.Tool(t, "chromium")
+	// Chromium leaves org.chromium.Chromium.* directories in TMPDIR when
+	// it is stopped: give it one of its own, removed after it. Not under
+	// t.TempDir: its socket's path there would be too long for a Unix
+	// socket.
+	tmp, err := os.MkdirTemp("", "chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -150,9 +159,7 @@ func newBrowser(t *testing.T, timeout time.Duration) *browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.UserDataDir(t.TempDir()),
-		// Chromium leaves org.chromium.Chromium.* directories in TMPDIR
-		// when it is stopped: keep them in the test's own.
-		chromedp.Env("TMPDIR="+t.TempDir()),
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.WindowSize(viewportWidth, viewportHeight),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
