@@ -32,6 +32,12 @@ nginx:
 	} || { echo "make test: FAILED to install nginx (apt-get install nginx); the private-files tests run behind it" >&2; exit 1; }
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { echo "make test: nginx is still missing" >&2; exit 1; }
 
+# Under make, a test whose program (Chromium, nginx, versitygw, node, npm)
+# is missing fails instead of skipping: deps has installed them all. nginx
+# is found on PATH, and Debian puts it in /usr/sbin.
+unit e2e loadshort fuzz: export STICKY_TEST_STRICT := 1
+unit e2e loadshort fuzz: export PATH := $(PATH):/usr/sbin
+
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 lint:

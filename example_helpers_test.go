@@ -6,22 +6,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 
 	"github.com/stickyuploads/sticky"
 )
-
-func tempDir() string {
-	d, err := os.MkdirTemp("", "sticky-example")
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
-
-// tempStore returns a disk store in a new temporary directory.
-func tempStore() *sticky.DiskStore { return mustDisk(tempDir()) }
 
 func mustDisk(dir string) *sticky.DiskStore {
 	s, err := sticky.NewDiskStore(dir)

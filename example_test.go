@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/stickyuploads/sticky"
@@ -20,19 +21,27 @@ func currentUser(r *http.Request) string { return r.Header.Get("X-Demo-User") }
 // An Uploader is mounted once; its Widget renders the field and ReadForm
 // reads the post, whether it carries the bytes or a reference.
 func Example() {
+	dir, _ := os.MkdirTemp("", "sticky-example")
+	defer os.RemoveAll(dir)
+	temp, err := sticky.NewDiskStore(filepath.Join(dir, "uploads")) // where uploads wait for their form
+	if err != nil {
+		log.Fatal(err)
+	}
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
 		Accept:   []string{"image/*", "application/pdf", "text/plain"},
-		Store:    tempStore(),
+		Store:    temp,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	root, err := os.OpenRoot(tempDir())
+	os.Mkdir(filepath.Join(dir, "files"), 0o700) // where documents are kept for good
+	root, err := os.OpenRoot(filepath.Join(dir, "files"))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer root.Close()
 	docs := &sticky.Permanent{Vault: sticky.DirVault(root)}
 	page := template.Must(template.New("form").Parse(
 		`<form method="post" enctype="multipart/form-data">` +
@@ -83,10 +92,12 @@ func Example() {
 // A reference is bound to its owner: another user posting it gets a clear,
 // typed error.
 func ExampleForm_File() {
+	dir, _ := os.MkdirTemp("", "uploads")
+	defer os.RemoveAll(dir)
 	up, _ := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		Store:    tempStore(),
+		Store:    mustDisk(dir),
 	})
 	read := func(user string, body io.Reader, ctype string) (*sticky.File, error) {
 		r := httptest.NewRequest("POST", "/documents/new", body)

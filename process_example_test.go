@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/stickyuploads/sticky"
@@ -38,10 +39,12 @@ func post(up http.Handler, user, name string, content []byte) (int, map[string]a
 func ExampleProcessorFunc() {
 	const quota = 1000
 	used := map[string]int64{"alice": 200, "bob": 1000} // the app's own records
+	dir, _ := os.MkdirTemp("", "uploads")
+	defer os.RemoveAll(dir)
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		Store:    tempStore(),
+		Store:    mustDisk(dir),
 		Before: func(r *http.Request, in sticky.Incoming) error {
 			if used[currentUser(r)]+max(in.Size, 0) >= quota {
 				return sticky.Refuse(http.StatusRequestEntityTooLarge, "Your space is full: delete a file first.")
@@ -82,10 +85,12 @@ type userKey struct{}
 // Thumbnails are made as each image arrives, kept beside it, described in
 // the reply, and saved with it.
 func ExampleDerive() {
+	dir, _ := os.MkdirTemp("", "uploads")
+	defer os.RemoveAll(dir)
 	up, err := sticky.New(sticky.Config{
 		Keys:       [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity:   currentUser,
-		Store:      tempStore(),
+		Store:      mustDisk(filepath.Join(dir, "uploads")),
 		Processors: []sticky.Processor{sticky.Derive(thumbnail.Spec{Width: 32, Height: 32, Format: "jpeg"})},
 	})
 	if err != nil {
@@ -112,7 +117,9 @@ func ExampleDerive() {
 	derived, _ := f.Derived(r.Context())
 	fmt.Println(len(derived), derived[0].Name, derived[0].Type)
 
-	root, _ := os.OpenRoot(tempDir())
+	os.Mkdir(filepath.Join(dir, "documents"), 0o700)
+	root, _ := os.OpenRoot(filepath.Join(dir, "documents"))
+	defer root.Close()
 	perm := &sticky.Permanent{Vault: sticky.DirVault(root)}
 	key, err := perm.Save(r.Context(), f, nil) // the photo, and its thumbnail beside it
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 
@@ -18,10 +19,12 @@ import (
 // that completes the upload is answered with the reference, which the form
 // then posts like any other.
 func ExampleUploader_TusURL() {
+	dir, _ := os.MkdirTemp("", "uploads")
+	defer os.RemoveAll(dir)
 	up, err := sticky.New(sticky.Config{
 		Keys:     [][]byte{[]byte("an example key of at least 32 bytes!")},
 		Identity: currentUser,
-		Store:    tempStore(),
+		Store:    mustDisk(dir),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -18,11 +18,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/stickyuploads/sticky/internal/testproc"
+	"github.com/stickyuploads/sticky/internal/tmpcheck"
 )
 
 func TestMain(m *testing.M) {
 	bcryptCost = bcrypt.MinCost // fast tests
-	os.Exit(m.Run())
+	os.Exit(tmpcheck.Run(m.Run))
 }
 
 func noEnv(string) string { return "" }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stickyuploads/sticky/internal/tmpcheck"
 )
 
 // TestMain lets the test binary be the server under test too: run
@@ -20,7 +22,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(tmpcheck.Run(m.Run))
 }
 
 // TestShort is the short load test of make test: sticky-load -short.

@@ -6,8 +6,9 @@
 // directory. A file uploaded through one server is then submitted through
 // the other, as behind a load balancer with no sticky sessions.
 //
-// The tests need versitygw; `make test` installs it. Without it they fail,
-// they never skip. Run them with
+// The tests need versitygw; `make test` installs it. Without it they are
+// skipped, or fail under STICKY_TEST_STRICT=1 (as in `make test`). Run
+// them with
 //
 //	go test ./internal/cluster/ -count=1
 //

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/internal/tmpcheck"
 	"github.com/stickyuploads/sticky/internal/tusclient"
 )
 
@@ -55,11 +56,14 @@ func serverBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary != "" {
-		os.RemoveAll(filepath.Dir(binary))
-	}
-	os.Exit(code)
+	os.Exit(tmpcheck.Run(func() int {
+		defer func() {
+			if binary != "" {
+				os.RemoveAll(filepath.Dir(binary))
+			}
+		}()
+		return m.Run()
+	}))
 }
 
 // server is a running testserver.

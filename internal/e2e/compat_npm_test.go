@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stickyuploads/sticky/internal/needs"
 )
 
 // The upload clients of other projects that the compatibility tests drive:
@@ -39,6 +41,7 @@ var npmInstall struct {
 // stand-ins.
 func npmPackages(t *testing.T) string {
 	t.Helper()
+	needs.Tool(t, "chromium") // the packages run in it
 	npmInstall.Lock()
 	defer npmInstall.Unlock()
 	if npmInstall.dir != "" {
@@ -52,10 +55,7 @@ func npmPackages(t *testing.T) string {
 		return modules
 	}
 
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatalf("the compatibility tests install fine-uploader and uppy with npm, which is not on PATH: install Node.js with npm (Debian: apt-get install npm)")
-	}
+	npm := needs.Tool(t, "npm")
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@
 // drive it with a real headless Chromium through the DevTools protocol
 // (github.com/chromedp/chromedp).
 //
-// The tests need /usr/bin/chromium (Debian's package "chromium"; `make test`
-// installs it). Without it they fail, they never skip. Run them with
+// The tests need Chromium on PATH (Debian's package "chromium"; `make test`
+// installs it), and npm for the compatibility tests. Without them they are
+// skipped, or fail under STICKY_TEST_STRICT=1 (as in `make test`). Run
+// them with
 //
 //	go test ./internal/e2e/ -count=1
 //

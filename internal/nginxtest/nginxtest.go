@@ -2,8 +2,10 @@
 // port of 127.0.0.1, with its configuration, logs and temporary files in
 // the test's own directory, stopped when the test ends.
 //
-// nginx is found on PATH or at /usr/sbin/nginx; `make test` installs it
-// when missing. A test that needs it and cannot find it fails.
+// nginx is found on PATH (Debian installs it in /usr/sbin, which `make
+// test` adds to PATH); `make test` installs it when missing. A test that
+// needs it and cannot find it is skipped, or fails under
+// STICKY_TEST_STRICT=1 (see internal/needs).
 package nginxtest
 
 import (
@@ -22,11 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickyuploads/sticky/internal/needs"
 	"github.com/stickyuploads/sticky/internal/testproc"
 )
-
-// Install is the command that installs nginx on Debian and Ubuntu.
-const Install = "apt-get install -y nginx"
 
 // Server is a running nginx.
 type Server struct {
@@ -42,10 +42,7 @@ type Server struct {
 // temporary paths. It stops nginx when the test ends.
 func Start(t testing.TB, server func(listen string) string) *Server {
 	t.Helper()
-	bin, err := Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := needs.Tool(t, "nginx")
 	s := &Server{Dir: t.TempDir()}
 	if err := os.Mkdir(filepath.Join(s.Dir, "tmp"), 0o700); err != nil {
 		t.Fatal(err)
@@ -135,22 +132,6 @@ http {
 }
 `, d, temp.String(), server)
 }
-
-// Binary returns the path of the nginx program, or an error that says how
-// to install it.
-func Binary() (string, error) {
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p, nil
-	}
-	if st, err := os.Stat(sbin); err == nil && !st.IsDir() {
-		return sbin, nil
-	}
-	return "", fmt.Errorf("nginxtest: nginx, the web server these tests run the app behind, is not on PATH nor at %s; `make test` installs it, or run: %s", sbin, Install)
-}
-
-// sbin is where Debian installs nginx, outside most users' PATH; a
-// variable for tests.
-var sbin = "/usr/sbin/nginx"
 
 // Entry is one line of the access log: one request as nginx finished it.
 type Entry struct {

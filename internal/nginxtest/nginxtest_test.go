@@ -46,14 +46,3 @@ func TestServer(t *testing.T) {
 		}
 	}
 }
-
-func TestMissingNginxSaysHowToInstall(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
-	old := sbin
-	sbin = "/nonexistent/nginx"
-	defer func() { sbin = old }()
-	_, err := Binary()
-	if err == nil || !strings.Contains(err.Error(), "make test") || !strings.Contains(err.Error(), Install) {
-		t.Errorf("Binary() = %v", err)
-	}
-}

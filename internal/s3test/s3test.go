@@ -2,7 +2,8 @@
 // temporary directory on 127.0.0.1.
 //
 // versitygw is found on PATH or in $GOBIN or $GOPATH/bin; `make test`
-// installs it there. A test that needs it and cannot find it fails.
+// installs it there. A test that needs it and cannot find it is skipped,
+// or fails under STICKY_TEST_STRICT=1 (see internal/needs).
 package s3test
 
 import (
@@ -10,7 +11,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"go/build"
 	"net"
 	"net/http"
 	"os"
@@ -20,15 +20,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickyuploads/sticky/internal/needs"
 	"github.com/stickyuploads/sticky/internal/testproc"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
-
-// Install is the command that installs the server.
-const Install = "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
 
 // Server is a running versitygw.
 type Server struct {
@@ -47,10 +45,7 @@ type Server struct {
 // temporary directory, and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := needs.Tool(t, "versitygw")
 	s := &Server{Access: "sticky-test", Secret: "sticky-test-secret-" + randomHex(8), Region: "us-east-1", Dir: t.TempDir()}
 	// Another process may take the free port before versitygw does: try a
 	// few times.
@@ -99,29 +94,6 @@ func (s *Server) start(t testing.TB, bin string) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// Binary returns the path of the versitygw program, or an error that says
-// how to install it.
-func Binary() (string, error) {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
-	}
-	var dirs []string
-	if gobin := os.Getenv("GOBIN"); gobin != "" {
-		dirs = append(dirs, gobin)
-	}
-	for _, p := range filepath.SplitList(gopath()) {
-		dirs = append(dirs, filepath.Join(p, "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "versitygw")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("s3test: versitygw, the S3 server these tests run against, is not on PATH nor in %s; `make test` installs it, or run: %s",
-		strings.Join(dirs, ", "), Install)
 }
 
 // Client returns an S3 client of the server, signed in as the root user.
@@ -216,9 +188,6 @@ func ClosedEndpoint(t testing.TB) string {
 	}
 	return "http://127.0.0.1:" + port
 }
-
-// gopath is Go's GOPATH, a variable for tests.
-var gopath = func() string { return build.Default.GOPATH }
 
 func freePort() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -31,16 +31,3 @@ func TestServer(t *testing.T) {
 		t.Errorf("objects %q", keys)
 	}
 }
-
-func TestBinaryMissing(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
-	t.Setenv("GOBIN", "")
-	t.Setenv("GOPATH", t.TempDir())
-	saved := gopath
-	defer func() { gopath = saved }()
-	gopath = func() string { return t.TempDir() }
-	_, err := Binary()
-	if err == nil || !strings.Contains(err.Error(), "make test") || !strings.Contains(err.Error(), Install) {
-		t.Errorf("error %v does not say how to install versitygw", err)
-	}
-}

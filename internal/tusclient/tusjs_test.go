@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/internal/needs"
+	"github.com/stickyuploads/sticky/internal/tmpcheck"
 	"github.com/stickyuploads/sticky/internal/tusclient"
 )
 
@@ -31,22 +33,20 @@ import (
 // testdata/package.json and package-lock.json.
 const tusJSVersion = "4.3.1"
 
+func TestMain(m *testing.M) { os.Exit(tmpcheck.Run(m.Run)) }
+
 // installTusJS makes sure testdata/node_modules holds tus-js-client at
 // tusJSVersion, installing it with npm when it does not.
 func installTusJS(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: this test runs tus-js-client in node (install Node.js 18 or later)", tool)
-		}
-	}
+	needs.Tool(t, "node")
 	var pkg struct{ Version string }
 	if b, err := os.ReadFile("testdata/node_modules/tus-js-client/package.json"); err == nil && json.Unmarshal(b, &pkg) == nil && pkg.Version == tusJSVersion {
 		return
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--save-exact", "tus-js-client@"+tusJSVersion)
+	cmd := exec.CommandContext(ctx, needs.Tool(t, "npm"), "install", "--no-audit", "--no-fund", "--save-exact", "tus-js-client@"+tusJSVersion)
 	cmd.Dir = "testdata"
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("installing tus-js-client@%s with npm failed (is the npm registry reachable?): %v\n%s", tusJSVersion, err, out)
@@ -155,7 +155,7 @@ func runNode(t *testing.T, args ...string) nodeResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", append([]string{"upload.mjs"}, args...)...)
+	cmd := exec.CommandContext(ctx, needs.Tool(t, "node"), append([]string{"upload.mjs"}, args...)...)
 	cmd.Dir = "testdata"
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
