@@ -258,7 +258,7 @@ func TestS3StoreDownKeepsKeptUploads(t *testing.T) {
 
 func TestS3StoreNeedsBucket(t *testing.T) {
 	if _, err := s3.NewStore(t.Context(), s3.Config{}); err == nil {
-		t.Error("S3Store without a bucket: no error")
+		t.Error("NewStore without a bucket: no error")
 	}
 }
 
@@ -292,7 +292,9 @@ func TestFaultS3GoesAwayMidUpload(t *testing.T) {
 	proxy.setDown(false)
 
 	// Back: the kept upload reads whole; the cut one was never handed out.
-	wantReadable(t, site, kept.Stored, keptData)
+	if got := readKept(t, site, "doc", kept.Stored); !bytes.Equal(got, keptData) {
+		t.Fatalf("kept upload reads %q, want %q", got, keptData)
+	}
 	// Past the TTL the sweep removes everything, unfinished multipart
 	// uploads included.
 	time.Sleep(time.Until(begun.Add(ttl + 1500*time.Millisecond)))
@@ -306,4 +308,75 @@ func TestFaultS3GoesAwayMidUpload(t *testing.T) {
 		t.Errorf("after the sweep: %d multipart uploads", len(mps))
 	}
 	t.Logf("S3 went away mid-upload: 503; %d unfinished multipart uploads left until the sweep removed them", partial)
+}
+
+// cutReader reads r and calls at once when n bytes have been read.
+type cutReader struct {
+	r  io.Reader
+	n  int
+	at func()
+}
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if c.at != nil && c.n <= 0 {
+		c.at()
+		c.at = nil
+	}
+	if c.at != nil && len(p) > c.n {
+		p = p[:c.n]
+	}
+	n, err := c.r.Read(p)
+	c.n -= n
+	return n, err
+}
+
+// readKept returns the bytes of the file that a form posting ref in the
+// sticky field field gets from site. It opens the file rather than saving
+// it, which would discard it.
+func readKept(t *testing.T, site *storetest.Site, field, ref string) []byte {
+	t.Helper()
+	f, err := site.Kept(t.Context(), field, ref)
+	if err != nil {
+		t.Fatalf("the kept file of %s: %v", field, err)
+	}
+	rc, err := f.Open(t.Context())
+	if err != nil {
+		t.Fatalf("opening the kept file: %v", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading the kept file: %v", err)
+	}
+	return b
+}
+
+// s3Stores starts versitygw with a new bucket and returns n stores of it,
+// as n servers sharing the bucket each make theirs, the server and the
+// bucket's name.
+func s3Stores(t *testing.T, n int) ([]*s3.Store, *s3test.Server, string) {
+	t.Helper()
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	stores := make([]*s3.Store, n)
+	for i := range stores {
+		s, err := s3.NewStore(t.Context(), s3.Config{Bucket: bucket, Client: srv.Client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores[i] = s
+	}
+	return stores, srv, bucket
+}
+
+// wantEmpty fails the test unless bucket holds no objects and no
+// multipart uploads.
+func wantEmpty(t *testing.T, srv *s3test.Server, bucket string) {
+	t.Helper()
+	if left := srv.Objects(t, bucket, ""); len(left) != 0 {
+		t.Errorf("left in the bucket: %q", left)
+	}
+	if left := srv.MultipartUploads(t, bucket, ""); len(left) != 0 {
+		t.Errorf("multipart uploads left: %q", left)
+	}
 }

@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite of sticky's temporary stores.
-// Every store used as sticky.Config.Store should pass Run: tusd's disk
-// store (sticky.DiskStore), its S3 store (sticky.S3Store), or another.
+// Every store used as sticky.Config.Store should pass Run: the disk store
+// (sticky.DiskStore), the S3 store of package sticky/s3, or another.
 //
 //	func TestMyStore(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) handler.DataStore {
