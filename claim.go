@@ -27,12 +27,11 @@ var ErrClaimed = errors.New("sticky: upload already claimed")
 // the upload expires: the file then stays unsaveable, and the person
 // chooses it again.
 //
-// DiskStore implements it with a file created O_EXCL. An object store
-// can create an object with a conditional write (S3's PUT with
-// If-None-Match: *, which fails with 412 when the object exists) and
-// delete it to release; a lifecycle rule or the sweep expires it with the
-// uploads. A store that is no Claimer gets a claim that holds within one
-// Uploader only.
+// DiskStore implements it with a file created O_EXCL, the store of
+// package sticky/s3 with an object created by a conditional write (PUT
+// with If-None-Match: *), deleted to release and swept with the uploads
+// when its server died. A store that is no Claimer gets a claim that holds
+// within one Uploader only.
 type Claimer interface {
 	Claim(ctx context.Context, id string) (release func(), err error)
 }

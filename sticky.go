@@ -3,8 +3,9 @@
 //
 // An [Uploader] is an http.Handler mounted at a path of the app (by default
 // /uploads/). Its endpoint takes one file at a time from the client script,
-// streams it into a temporary store (tusd's filestore by default, any tusd
-// DataStore otherwise) and answers with a signed reference. The form then
+// streams it into a temporary store (a DiskStore by default, the bucket of
+// package sticky/s3, or any tusd DataStore) and answers with a signed
+// reference. The form then
 // posts the reference instead of the bytes. When the app re-renders the form
 // after a validation error, [Uploader.Widget] shows the kept file, so the
 // user never chooses it twice. Without JavaScript the plain multipart post
@@ -18,7 +19,7 @@
 //	if err != nil || form.Value("title") == "" {
 //		// re-render: up.Widget(sticky.Field{Name: "file", Kept: doc, Error: ...})
 //	}
-//	err = doc.SaveAs(ctx, root, key) // the temporary upload goes away
+//	key, err := docs.Save(ctx, doc, nil) // docs is a Permanent; the temporary upload goes away
 package sticky
 
 import (

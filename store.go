@@ -17,7 +17,7 @@ import (
 
 // Lister is a temporary store that can find its uploads, which tusd's
 // DataStore cannot: what Uploader.Sweep needs to expire the abandoned ones.
-// DiskStore and S3Uploads implement it. A store that does not must be
+// DiskStore and the store of package sticky/s3 implement it. A store that does not must be
 // expired by the storage itself (an S3 lifecycle rule, for instance).
 type Lister interface {
 	// UploadsBefore yields the uploads last written before t, in no

@@ -323,11 +323,19 @@ func conflict(err error) bool {
 
 func notFound(err error) bool { return httpStatus(err) == http.StatusNotFound }
 
-// Tidy removes what servers that died left of their locks: lock objects
-// last written before t whose lease has run out, and release requests last
-// written before t (a waiting request renews its own). It implements
-// sticky.Tidier; Uploader.Sweep calls it.
+// Tidy removes what servers that died left: lock objects last written
+// before t whose lease has run out, release requests last written before t
+// (a waiting request renews its own), and claims last written before t
+// (see Claim). It implements sticky.Tidier; Uploader.Sweep calls it.
 func (s *Store) Tidy(ctx context.Context, t time.Time) (removed int, err error) {
+	removed, err = s.removeStaleClaims(ctx, t)
+	n, lerr := s.removeStaleLocks(ctx, t)
+	return removed + n, errors.Join(err, lerr)
+}
+
+// removeStaleLocks removes the locks and release requests of servers that
+// died, last written before t.
+func (s *Store) removeStaleLocks(ctx context.Context, t time.Time) (removed int, err error) {
 	l := s.Locker()
 	client, ok := l.client.(lister)
 	if !ok {
