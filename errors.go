@@ -2,7 +2,9 @@ package sticky
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"syscall"
 )
 
 // Errors returned by the upload endpoint, ReadForm and Form.File. They are
@@ -91,4 +93,30 @@ func Status(err error) int {
 		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
+}
+
+func tooLarge(limit int64) error {
+	return fail(ErrTooLarge, fmt.Sprintf("The file is too large: the limit is %s.", SizeString(limit)))
+}
+
+// readFailure explains an error met while reading the client's request.
+func readFailure(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.Is(err, ErrStalled) {
+		return err // a sentence already
+	}
+	if errors.As(err, &mbe) {
+		return failWith(ErrTooLarge, tooLarge(limit).Error(), err)
+	}
+	return failWith(ErrMalformed, "The upload was cut short or is malformed. Please try again.", err)
+}
+
+// storeFailure explains an error of the temporary store, and logs it: the
+// person sees a sentence, the operator the cause.
+func (u *Uploader) storeFailure(err error) error {
+	u.log.Error("sticky: temporary store", "err", err)
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return failWith(ErrStoreFull, "There is no room to store the file right now. Please try again later.", err)
+	}
+	return failWith(ErrStoreUnavailable, "The file could not be stored right now. Please try again in a moment.", err)
 }

@@ -1,0 +1,109 @@
+package sticky
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The replies of the endpoints, in JSON: the one-shot endpoint answers a
+// reply; tus repeats it in the Sticky-Reply header; Fine Uploader gets it
+// renamed (see fine.go).
+
+// reply is the endpoint's JSON answer, the same shape as django-sticky-uploads'.
+type reply struct {
+	Valid    bool                `json:"is_valid"`
+	Filename string              `json:"filename,omitempty"`
+	Size     int64               `json:"size,omitempty"`
+	Type     string              `json:"type,omitempty"`
+	Stored   string              `json:"stored,omitempty"`
+	Errors   map[string][]string `json:"errors,omitempty"`
+	// Extra are the processors' members (see Processor and MarshalJSON).
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// replyOf is the reply that tells the client about f.
+func replyOf(f *File) reply {
+	r := reply{Valid: true, Filename: f.Name, Size: f.Size, Type: f.Type, Stored: f.Ref}
+	if f.made != nil {
+		r.Extra = f.made.results
+	}
+	return r
+}
+
+// MarshalJSON writes the reply's own members, then the processors'.
+func (r reply) MarshalJSON() ([]byte, error) {
+	type plain reply
+	b, err := json.Marshal(plain(r))
+	if err != nil || len(r.Extra) == 0 {
+		return b, err
+	}
+	extra := make(map[string]json.RawMessage, len(r.Extra))
+	for k, v := range r.Extra {
+		if !reserved[k] {
+			extra[k] = v
+		}
+	}
+	e, err := json.Marshal(extra)
+	if err != nil || len(extra) == 0 {
+		return b, err
+	}
+	return append(append(b[:len(b)-1], ','), e[1:]...), nil
+}
+
+// asciiJSON escapes the characters of JSON text that are not printable
+// ASCII as \uXXXX, for a header value.
+func asciiJSON(b []byte) string {
+	var s strings.Builder
+	s.Grow(len(b))
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		b = b[n:]
+		switch {
+		case r < utf8.RuneSelf && r != 0x7f: // json escaped the other controls
+			s.WriteByte(byte(r))
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&s, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&s, `\u%04x`, r)
+		}
+	}
+	return s.String()
+}
+
+func errorReply(err error) reply {
+	return reply{Errors: map[string][]string{"upload": {err.Error()}}}
+}
+
+// writeJSON answers v as JSON, never cached or sniffed.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status, rep := answer(err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
+	writeJSON(w, status, rep)
+}
+
+// answer returns the status and the reply that tell a client about err.
+func answer(err error) (int, reply) {
+	status := Status(err)
+	var ue *userError
+	if !errors.As(err, &ue) {
+		err = fail(err, "Something went wrong with the upload. Please try again.")
+	}
+	return status, errorReply(err)
+}
