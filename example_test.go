@@ -58,7 +58,7 @@ func Example() {
 		doc, err := form.File("file")
 		if err != nil || form.Value("title") == "" {
 			// Re-render: the file stays chosen.
-			field := sticky.Field{Name: "file", Required: true, Kept: doc}
+			field := sticky.Widget{Name: "file", Required: true, Kept: doc}
 			if err != nil {
 				field.Error = err.Error()
 			}

@@ -41,7 +41,7 @@ func TestFormFiles(t *testing.T) {
 	assertUploads(t, dir, 3) // b was removed, huge.txt never kept
 
 	// The widget shows each kept file in a row that posts its reference.
-	w := string(up.Widget(Field{Name: "photos", Multiple: true, Required: true, KeptFiles: files}))
+	w := string(up.Widget(Widget{Name: "photos", Multiple: true, Required: true, KeptFiles: files}))
 	checkMarkup(t, w)
 	rows := regexp.MustCompile(`<li class="sticky-item" data-kept><input type="hidden" name="_photos" value="([^"]+)">`).FindAllStringSubmatch(w, -1)
 	if len(rows) != 3 || html.UnescapeString(rows[1][1]) != c.Stored {

@@ -93,10 +93,10 @@ func TestFieldRules(t *testing.T) {
 	}
 
 	// The widget's accept attribute follows the field.
-	if w := string(up.Widget(Field{Name: "avatar"})); !strings.Contains(w, `accept="image/*"`) {
+	if w := string(up.Widget(Widget{Name: "avatar"})); !strings.Contains(w, `accept="image/*"`) {
 		t.Errorf("avatar widget: %s", w)
 	}
-	if w := string(up.Widget(Field{Name: "notes"})); !strings.Contains(w, `accept="text/plain"`) {
+	if w := string(up.Widget(Widget{Name: "notes"})); !strings.Contains(w, `accept="text/plain"`) {
 		t.Errorf("notes widget: %s", w)
 	}
 }

@@ -17,7 +17,7 @@
 //	if err != nil { /* malformed or oversized post: sticky.Status(err) */ }
 //	doc, err := form.File("file")
 //	if err != nil || form.Value("title") == "" {
-//		// re-render: up.Widget(sticky.Field{Name: "file", Kept: doc, Error: ...})
+//		// re-render: up.Widget(sticky.Widget{Name: "file", Kept: doc, Error: ...})
 //	}
 //	key, err := docs.Save(ctx, doc, nil) // docs is a Permanent; the temporary upload goes away
 package sticky

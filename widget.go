@@ -5,8 +5,8 @@ import (
 	"html/template"
 )
 
-// Field describes one sticky file input for Uploader.Widget.
-type Field struct {
+// Widget describes one sticky file input for Uploader.Widget.
+type Widget struct {
 	// Name is the form field's name. Its reference travels in "_" + Name.
 	Name string
 	// ID is the input's id, for <label for>. Default: Name.
@@ -79,14 +79,14 @@ type keptView struct{ Name, Size, Ref string }
 // Replace and Remove controls, and the progress and message elements the
 // client script drives. Every value is escaped. Without the client script
 // the field is a plain file input whose bytes ReadForm keeps.
-func (u *Uploader) Widget(f Field) template.HTML {
+func (u *Uploader) Widget(f Widget) template.HTML {
 	data := struct {
-		Field
+		Widget
 		Kept *keptView
 		List []keptView
 		Any  bool   // something is kept
 		Tus  string // the resumable endpoint, for big files
-	}{Field: f}
+	}{Widget: f}
 	data.Tus = u.defaults(f.Name, &data.ID, &data.Accept, &data.Endpoint)
 	view := func(k *File) keptView { return keptView{Name: k.Name, Size: SizeString(k.Size), Ref: k.Ref} }
 	if f.Kept != nil {

@@ -81,7 +81,7 @@ const (
 
 func TestWidgetPlain(t *testing.T) {
 	up, _ := newTestUploader(t, Config{Accept: []string{"image/*", ".pdf"}})
-	doc := string(up.Widget(Field{Name: "file"}))
+	doc := string(up.Widget(Widget{Name: "file"}))
 
 	checks := []struct {
 		tag, attr, want string
@@ -146,15 +146,15 @@ func TestWidgetRequiredAndKept(t *testing.T) {
 	kept := &File{Name: "report.pdf", Size: 1_234_567, Type: "application/pdf", Ref: "REF-abc_123"}
 	tests := []struct {
 		name         string
-		field        Field
+		field        Widget
 		dataRequired bool
 		required     bool
 		dataKept     bool
 	}{
-		{"optional, empty", Field{Name: "f"}, false, false, false},
-		{"required, empty", Field{Name: "f", Required: true}, true, true, false},
-		{"optional, kept", Field{Name: "f", Kept: kept}, false, false, true},
-		{"required, kept", Field{Name: "f", Required: true, Kept: kept}, true, false, true},
+		{"optional, empty", Widget{Name: "f"}, false, false, false},
+		{"required, empty", Widget{Name: "f", Required: true}, true, true, false},
+		{"optional, kept", Widget{Name: "f", Kept: kept}, false, false, true},
+		{"required, kept", Widget{Name: "f", Required: true, Kept: kept}, true, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,7 +196,7 @@ func TestWidgetEscaping(t *testing.T) {
 	}
 	for _, h := range hostile {
 		t.Run(h, func(t *testing.T) {
-			doc := string(up.Widget(Field{
+			doc := string(up.Widget(Widget{
 				Name:  h,
 				ID:    h,
 				Kept:  &File{Name: h, Size: 10, Ref: h},
@@ -235,7 +235,7 @@ func TestWidgetEscaping(t *testing.T) {
 
 func TestWidgetErrorAndOptions(t *testing.T) {
 	up, _ := newTestUploader(t, Config{Path: "/files/", Accept: []string{"image/png", ".jpg"}})
-	doc := string(up.Widget(Field{Name: "avatar", Error: "The file is too large: the limit is 20 MB."}))
+	doc := string(up.Widget(Widget{Name: "avatar", Error: "The file is too large: the limit is 20 MB."}))
 	if got := spanText(t, doc, "sticky-error"); got != "The file is too large: the limit is 20 MB." {
 		t.Errorf("error text = %q", got)
 	}
@@ -252,7 +252,7 @@ func TestWidgetErrorAndOptions(t *testing.T) {
 		t.Errorf("default id = %q, want the name", v)
 	}
 
-	doc = string(up.Widget(Field{Name: "avatar", ID: "profile-photo", Endpoint: "/app/upload/", Accept: ".gif"}))
+	doc = string(up.Widget(Widget{Name: "avatar", ID: "profile-photo", Endpoint: "/app/upload/", Accept: ".gif"}))
 	checks := []struct{ tag, attr, want string }{
 		{wrapperTag, "data-endpoint", "/app/upload/"},
 		{fileTag, "id", "profile-photo"},
@@ -272,9 +272,9 @@ func TestWidgetErrorAndOptions(t *testing.T) {
 		t.Error("aria-invalid without an error")
 	}
 
-	// No Config.Accept, no Field.Accept: no accept attribute at all.
+	// No Config.Accept, no Widget.Accept: no accept attribute at all.
 	up2, _ := newTestUploader(t, Config{})
-	if _, ok := tagAttr(t, string(up2.Widget(Field{Name: "f"})), fileTag, "accept"); ok {
+	if _, ok := tagAttr(t, string(up2.Widget(Widget{Name: "f"})), fileTag, "accept"); ok {
 		t.Error("accept attribute without any accepted types")
 	}
 }
@@ -307,7 +307,7 @@ func TestAssetsTags(t *testing.T) {
 func TestWidgetHint(t *testing.T) {
 	up, _ := newTestUploader(t, Config{})
 	const hint = `A PDF or an image, up to 20 MB. <b>"Really"</b>`
-	doc := string(up.Widget(Field{Name: "doc", Hint: hint}))
+	doc := string(up.Widget(Widget{Name: "doc", Hint: hint}))
 	checkMarkup(t, doc)
 	if got := spanText(t, doc, "sticky-hint"); got != hint {
 		t.Errorf("hint text = %q, want %q", got, hint)
@@ -319,7 +319,7 @@ func TestWidgetHint(t *testing.T) {
 		t.Errorf("aria-describedby = %q, want the hint first", v)
 	}
 
-	doc = string(up.Widget(Field{Name: "doc"}))
+	doc = string(up.Widget(Widget{Name: "doc"}))
 	if strings.Contains(doc, "sticky-hint") || strings.Contains(doc, "doc-hint") {
 		t.Errorf("hint element without a hint:\n%s", doc)
 	}

@@ -95,7 +95,7 @@ func (a *app) newPage(title, description string) newPage {
 // handleNewDocumentForm shows an empty new-document form.
 func (a *app) handleNewDocumentForm(w http.ResponseWriter, r *http.Request, u *user) {
 	p := a.newPage("", "")
-	p.Widget = a.up.Widget(sticky.Field{Name: "file", Required: true})
+	p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true})
 	a.render(w, r, http.StatusOK, "new", "New document", u, p)
 }
 
@@ -110,7 +110,7 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 		a.log.Info("new document: reading the form", "user", u.Name, "err", err)
 		p := a.newPage("", "")
 		p.Errors = []fieldError{{ID: "file", Message: err.Error()}}
-		p.Widget = a.up.Widget(sticky.Field{Name: "file", Required: true})
+		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true})
 		a.render(w, r, formStatus(err), "new", "New document", u, p)
 		return
 	}
@@ -136,7 +136,7 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 
 	if p.TitleError != "" || p.DescriptionError != "" || fileError != "" {
 		p.Errors = summary(p.TitleError, p.DescriptionError, fileError)
-		p.Widget = a.up.Widget(sticky.Field{Name: "file", Required: true, Kept: f, Error: fileError})
+		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Kept: f, Error: fileError})
 		a.render(w, r, http.StatusUnprocessableEntity, "new", "New document", u, p)
 		return
 	}
@@ -155,7 +155,7 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 			}
 		}
 		p.Errors = []fieldError{{ID: "file", Message: msg}}
-		p.Widget = a.up.Widget(sticky.Field{Name: "file", Required: true, Kept: kept, Error: msg})
+		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Kept: kept, Error: msg})
 		a.render(w, r, saveStatus(err), "new", "New document", u, p)
 		return
 	}

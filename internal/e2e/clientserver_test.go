@@ -415,7 +415,7 @@ func clientWithAttrs(widget template.HTML, attrs string) template.HTML {
 // singlePage is a form with one sticky field, "doc"; its post answers with
 // the file read from the form, and the form again, the file kept.
 func (s *clientServer) singlePage(w http.ResponseWriter, r *http.Request) {
-	field := sticky.Field{Name: "doc", Required: true}
+	field := sticky.Widget{Name: "doc", Required: true}
 	var result any // nothing until a post
 	if r.Method == http.MethodPost {
 		form, err := s.up.ReadForm(w, r)
@@ -442,7 +442,7 @@ func (s *clientServer) singlePage(w http.ResponseWriter, r *http.Request) {
 // multiPage is a form with a sticky field of several files, "photos"
 // (images and .txt files only).
 func (s *clientServer) multiPage(w http.ResponseWriter, r *http.Request) {
-	field := sticky.Field{Name: "photos", Multiple: true, Required: true}
+	field := sticky.Widget{Name: "photos", Multiple: true, Required: true}
 	var result any // nothing until a post
 	if r.Method == http.MethodPost {
 		form, err := s.up.ReadForm(w, r)
