@@ -335,23 +335,3 @@ func TestFaultFullTmpfs(t *testing.T) {
 	wantReadable(t, site, kept.Stored, keptData)
 	sweepAll(t, site, dir)
 }
-
-// cutReader reads r and calls at once when n bytes have been read.
-type cutReader struct {
-	r  io.Reader
-	n  int
-	at func()
-}
-
-func (c *cutReader) Read(p []byte) (int, error) {
-	if c.at != nil && c.n <= 0 {
-		c.at()
-		c.at = nil
-	}
-	if c.at != nil && len(p) > c.n {
-		p = p[:c.n]
-	}
-	n, err := c.r.Read(p)
-	c.n -= n
-	return n, err
-}

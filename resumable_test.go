@@ -2,7 +2,6 @@ package sticky
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -36,12 +35,6 @@ func tusUser(endpoint, user string) *tusclient.Client {
 		c.Header.Set("X-User", user)
 	}
 	return c
-}
-
-func tusRandom(t testing.TB, n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b)
-	return b
 }
 
 // textBytes returns n bytes of plain text.
