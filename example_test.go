@@ -124,7 +124,7 @@ func ExampleForm_File() {
 func ExampleParseSize() {
 	n, _ := sticky.ParseSize("20MiB")
 	fmt.Println(n, sticky.SizeString(n))
-	// Output: 20971520 20 MB
+	// Output: 20971520 20 MiB
 }
 
 func ExampleCleanName() {

@@ -258,8 +258,8 @@ func TestFormFileErrors(t *testing.T) {
 		kind  error
 		says  string
 	}{
-		{"too large", "alice", []mpPart{mpField("title", "T"), mpFile("file", "big.txt", bytes.Repeat([]byte("x"), 2*maxSize)), mpField("after", "A")}, ErrTooLarge, "10 KB"},
-		{"one byte over", "alice", []mpPart{mpField("title", "T"), mpFile("file", "big.txt", bytes.Repeat([]byte("x"), maxSize+1)), mpField("after", "A")}, ErrTooLarge, "10 KB"},
+		{"too large", "alice", []mpPart{mpField("title", "T"), mpFile("file", "big.txt", bytes.Repeat([]byte("x"), 2*maxSize)), mpField("after", "A")}, ErrTooLarge, "10 KiB"},
+		{"one byte over", "alice", []mpPart{mpField("title", "T"), mpFile("file", "big.txt", bytes.Repeat([]byte("x"), maxSize+1)), mpField("after", "A")}, ErrTooLarge, "10 KiB"},
 		{"wrong type", "alice", []mpPart{mpField("title", "T"), mpFile("file", "page.txt", []byte(htmlText)), mpField("after", "A")}, ErrType, ""},
 		{"executable", "alice", []mpPart{mpField("title", "T"), mpFile("file", "photo.jpg", elfBytes), mpField("after", "A")}, ErrType, ""},
 		{"no file chosen", "alice", []mpPart{mpField("title", "T"), mpFile("file", "", nil), mpField("after", "A")}, ErrNoFile, ""},
@@ -477,7 +477,7 @@ func TestFormTooLarge(t *testing.T) {
 	t.Run("the message names the form's limit", func(t *testing.T) {
 		up, _ := newTestUploader(t, Config{MaxSize: 64 << 10, MaxFormSize: 100 << 10})
 		_, _, err := readMultipart(t, up, "alice", mpFile("file", "a.txt", []byte("small")), mpField("essay", strings.Repeat("e", 120<<10)))
-		if want := "The form is too large: the limit is 100 KB."; err == nil || err.Error() != want {
+		if want := "The form is too large: the limit is 100 KiB."; err == nil || err.Error() != want {
 			t.Fatalf("ReadForm: %v, want %q", err, want)
 		}
 	})

@@ -233,7 +233,7 @@ func TestTusRefusals(t *testing.T) {
 		{"too large", func() (*tusclient.Response, error) {
 			_, res, err := alice.Create(ctx, DefaultMaxSize+1, map[string]string{"field": "doc"}, nil)
 			return res, err
-		}, 413, "limit is 20 MB"},
+		}, 413, "limit is 20 MiB"},
 		{"empty", func() (*tusclient.Response, error) {
 			_, res, err := alice.Create(ctx, 0, map[string]string{"field": "doc"}, nil)
 			return res, err

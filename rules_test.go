@@ -69,7 +69,7 @@ func TestFieldRules(t *testing.T) {
 
 	// The messages speak of the field's own rules.
 	_, rep := postUpload(t, up, "alice", mpField("field", "avatar"), mpFile("upload", "big.png", append(png, bytes.Repeat([]byte{0}, 2<<10)...)))
-	if msg := rep.Errors["upload"][0]; !strings.Contains(msg, "1 KB") {
+	if msg := rep.Errors["upload"][0]; !strings.Contains(msg, "1 KiB") {
 		t.Errorf("too-large message %q does not name the field's limit", msg)
 	}
 	_, rep = postUpload(t, up, "alice", mpField("field", "avatar"), mpFile("upload", "a.txt", []byte("text")))

@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// SizeString formats n bytes for people, in steps of 1024 with the short
-// labels most people know: "812 bytes", "1.2 MB", "20 MB" for 20 MiB, so a
-// limit set as 20MiB reads as 20 MB.
+// SizeString formats n bytes for people, in steps of 1024 labelled as
+// such: "812 bytes", "1.2 MiB", "20 MiB". The labels cannot be misread as
+// powers of 1000, and a limit set as 20MiB reads as 20 MiB.
 func SizeString(n int64) string {
 	if n < 1024 {
 		if n == 1 {
@@ -17,9 +17,9 @@ func SizeString(n int64) string {
 		return fmt.Sprintf("%d bytes", n)
 	}
 	v := float64(n)
-	for _, unit := range []string{"KB", "MB", "GB", "TB", "PB"} {
+	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
 		v /= 1024
-		if v < 1023.95 || unit == "PB" {
+		if v < 1023.95 || unit == "PiB" {
 			s := strconv.FormatFloat(v, 'f', 1, 64)
 			return strings.TrimSuffix(s, ".0") + " " + unit
 		}
@@ -29,15 +29,16 @@ func SizeString(n int64) string {
 
 var sizeUnits = map[string]int64{
 	"": 1, "b": 1, "byte": 1, "bytes": 1,
-	"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
-	"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-	"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-	"t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
+	"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
+	"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
+	"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
+	"t": 1 << 40, "tib": 1 << 40, "tb": 1e12,
 }
 
 // ParseSize reads a size like "20MiB", "1GiB", "512 KiB", "1.5GB" or "1000"
-// (bytes). Every unit is a power of 1024, the short ones (KB, MB, GB, TB)
-// included, so that ParseSize and SizeString agree.
+// (bytes). KiB, MiB, GiB and TiB (and the bare k, m, g, t) are powers of
+// 1024, as SizeString writes them; KB, MB, GB and TB are powers of 1000,
+// as their names say.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })

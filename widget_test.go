@@ -175,7 +175,7 @@ func TestWidgetRequiredAndKept(t *testing.T) {
 			ref, _ := tagAttr(t, doc, hiddenTag, "value")
 			name, size := spanText(t, doc, "sticky-name"), spanText(t, doc, "sticky-size")
 			if tt.field.Kept != nil {
-				if ref != kept.Ref || name != kept.Name || size != "1.2 MB" {
+				if ref != kept.Ref || name != kept.Name || size != "1.2 MiB" {
 					t.Errorf("kept shows ref %q, name %q, size %q", ref, name, size)
 				}
 			} else if ref != "" || name != "" || size != "" {
@@ -235,8 +235,8 @@ func TestWidgetEscaping(t *testing.T) {
 
 func TestWidgetErrorAndOptions(t *testing.T) {
 	up, _ := newTestUploader(t, Config{Path: "/files/", Accept: []string{"image/png", ".jpg"}})
-	doc := string(up.Widget(Widget{Name: "avatar", Error: "The file is too large: the limit is 20 MB."}))
-	if got := spanText(t, doc, "sticky-error"); got != "The file is too large: the limit is 20 MB." {
+	doc := string(up.Widget(Widget{Name: "avatar", Error: "The file is too large: the limit is 20 MiB."}))
+	if got := spanText(t, doc, "sticky-error"); got != "The file is too large: the limit is 20 MiB." {
 		t.Errorf("error text = %q", got)
 	}
 	if v, ok := tagAttr(t, doc, fileTag, "aria-invalid"); !ok || v != "true" {
@@ -306,7 +306,7 @@ func TestAssetsTags(t *testing.T) {
 
 func TestWidgetHint(t *testing.T) {
 	up, _ := newTestUploader(t, Config{})
-	const hint = `A PDF or an image, up to 20 MB. <b>"Really"</b>`
+	const hint = `A PDF or an image, up to 20 MiB. <b>"Really"</b>`
 	doc := string(up.Widget(Widget{Name: "doc", Hint: hint}))
 	checkMarkup(t, doc)
 	if got := spanText(t, doc, "sticky-hint"); got != hint {

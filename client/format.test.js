@@ -9,11 +9,11 @@ const { fmt, formatSize, parseSize, percentOf, milestone, messages } = load(['de
 test('formatSize matches the Go side (steps of 1024)', () => {
   // Expected values printed by sticky.SizeString.
   const cases = [
-    [0, '0 bytes'], [1, '1 byte'], [2, '2 bytes'], [1023, '1023 bytes'], [1024, '1 KB'],
-    [1280, '1.2 KB'], // an exact tie rounds to even, like Go's strconv
-    [1331, '1.3 KB'], [1536, '1.5 KB'], [1792, '1.8 KB'], [2304, '2.2 KB'],
-    [1048524, '1023.9 KB'], [1048525, '1 MB'], [1258291, '1.2 MB'], [20971520, '20 MB'],
-    [12345678, '11.8 MB'], [1073741824, '1 GB'], [5497558138880, '5 TB'], [1152921504606846976, '1024 PB'],
+    [0, '0 bytes'], [1, '1 byte'], [2, '2 bytes'], [1023, '1023 bytes'], [1024, '1 KiB'],
+    [1280, '1.2 KiB'], // an exact tie rounds to even, like Go's strconv
+    [1331, '1.3 KiB'], [1536, '1.5 KiB'], [1792, '1.8 KiB'], [2304, '2.2 KiB'],
+    [1048524, '1023.9 KiB'], [1048525, '1 MiB'], [1258291, '1.2 MiB'], [20971520, '20 MiB'],
+    [12345678, '11.8 MiB'], [1073741824, '1 GiB'], [5497558138880, '5 TiB'], [1152921504606846976, '1024 PiB'],
   ];
   for (const [n, want] of cases) assert.equal(formatSize(n), want, `formatSize(${n})`);
 });
@@ -22,10 +22,10 @@ test('formatSize gives nothing for nonsense', () => {
   for (const n of [-1, NaN, Infinity, undefined, null, '12']) assert.equal(formatSize(n), '');
 });
 
-test('parseSize reads sizes like the Go side (units of 1024)', () => {
+test('parseSize reads sizes like the Go side (KiB is 1024, KB is 1000)', () => {
   const cases = [
-    ['1000', 1000], ['5MiB', 5 << 20], ['5 MiB', 5 << 20], ['8MB', 8 << 20], ['512KiB', 512 << 10],
-    ['512 kb', 512 << 10], ['1.5GiB', 1.5 * (1 << 30)], ['1G', 1 << 30], ['2t', 2 * 2 ** 40], [' 64 ', 64], ['7b', 7],
+    ['1000', 1000], ['5MiB', 5 << 20], ['5 MiB', 5 << 20], ['8MB', 8e6], ['512KiB', 512 << 10],
+    ['512 kb', 512000], ['1.5GiB', 1.5 * (1 << 30)], ['1G', 1 << 30], ['2t', 2 * 2 ** 40], [' 64 ', 64], ['7b', 7],
   ];
   for (const [s, want] of cases) assert.equal(parseSize(s), want, s);
   for (const s of [null, undefined, '', 'MiB', '-1', '5 PiB', '1e6', 'five', '5 MiBs']) {

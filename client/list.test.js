@@ -22,7 +22,7 @@ test('a row a file, labelled buttons, one announcement for the batch', () => {
   assert.equal(rows().length, 2);
   assert.equal(w.querySelector('.sticky-list').hidden, false);
   assert.equal(rows()[0].querySelector('.sticky-name').textContent, 'a.png');
-  assert.equal(rows()[0].querySelector('.sticky-size').textContent, '2 KB');
+  assert.equal(rows()[0].querySelector('.sticky-size').textContent, '2 KiB');
   assert.equal(rows()[1].querySelector('.sticky-remove').getAttribute('aria-label'), 'Remove b.png');
   assert.equal(uploads.length, 2);
   assert.equal(status(), '2 files uploading.');

@@ -7,8 +7,8 @@ const { load } = require('./load.js');
 const { errorMessage, readReply, rejected, messages } = load(['defaults', 'format', 'reply']);
 
 test('errorMessage shows the server sentence verbatim', () => {
-  const data = { is_valid: false, errors: { upload: ['The file is larger than 20 MB.', 'second'] } };
-  assert.equal(errorMessage(413, data), 'The file is larger than 20 MB.');
+  const data = { is_valid: false, errors: { upload: ['The file is larger than 20 MiB.', 'second'] } };
+  assert.equal(errorMessage(413, data), 'The file is larger than 20 MiB.');
   // Markup is kept as text; the script puts it in textContent.
   const html = { errors: { upload: ['<img src=x onerror=alert(1)> is not allowed'] } };
   assert.equal(errorMessage(415, html), '<img src=x onerror=alert(1)> is not allowed');
@@ -52,7 +52,7 @@ test('readReply: failures carry a readable message', () => {
 test('readReply for tus: JSON or a plain sentence, never markup or tusd codes', () => {
   const r = (s, b) => readReply(s, b, messages, 1).message;
   assert.equal(r(415, 'Only images are accepted.\n'), 'Only images are accepted.');
-  assert.equal(r(413, '{"is_valid":false,"errors":{"upload":["The file is larger than 20 MB."]}}'), 'The file is larger than 20 MB.');
+  assert.equal(r(413, '{"is_valid":false,"errors":{"upload":["The file is larger than 20 MiB."]}}'), 'The file is larger than 20 MiB.');
   assert.equal(r(403, '<html>Forbidden</html>'), 'The upload failed (HTTP 403).');
   assert.equal(r(404, 'ERR_UPLOAD_NOT_FOUND: upload not found\n'), 'The upload failed (HTTP 404).');
   assert.equal(r(500, ''), 'The upload failed (HTTP 500).');

@@ -33,7 +33,7 @@ test('success: the reference, name and size shown, events in order', () => {
   uploads[0].done(ok('a.png'));
   assert.equal(w.querySelector('input[type=hidden]').value, 'REF-a.png');
   assert.equal(w.querySelector('.sticky-name').textContent, 'a.png');
-  assert.equal(w.querySelector('.sticky-size').textContent, '2 KB');
+  assert.equal(w.querySelector('.sticky-size').textContent, '2 KiB');
   assert.equal(w.hasAttribute('data-kept'), true);
   assert.equal(w.getAttribute('data-sticky-state'), 'done');
   assert.deepEqual(events, ['before-upload', 'start', 'progress', 'success']);

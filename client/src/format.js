@@ -6,12 +6,12 @@ function fmt(template, vars) {
   });
 }
 
-// Bytes for people, like Go's sticky.SizeString: "812 bytes", "1.2 MB".
+// Bytes for people, like Go's sticky.SizeString: "812 bytes", "1.2 MiB".
 function formatSize(n) {
   if (typeof n !== 'number' || !(n >= 0) || n === Infinity) return '';
   n = Math.floor(n);
   if (n < 1024) return n === 1 ? '1 byte' : n + ' bytes';
-  var units = ['KB', 'MB', 'GB', 'TB', 'PB'], v = n, i = 0;
+  var units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'], v = n, i = 0;
   for (;; i++) {
     v /= 1024;
     if (v < 1023.95 || i === units.length - 1) break;
@@ -21,10 +21,12 @@ function formatSize(n) {
   return s.replace(/\.0$/, '') + ' ' + units[i];
 }
 
-// "5MiB", "512 KB", "1000" to bytes (units of 1024), as Go's ParseSize; NaN if not.
+// "5MiB", "512 KB", "1000" to bytes, as Go's ParseSize: KiB and k are
+// 1024, KB is 1000; NaN if not a size.
 function parseSize(s) {
-  var m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt]?)(?:i?b)?)\s*$/i.exec(s || '');
-  return m ? Math.floor(m[1] * Math.pow(1024, ' kmgt'.indexOf((m[2] || ' ').toLowerCase()))) : NaN;
+  var m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt]?)(i?)(b?))\s*$/i.exec(s || '');
+  var base = m && m[2] && m[4] && !m[3] ? 1000 : 1024;
+  return m ? Math.floor(m[1] * Math.pow(base, ' kmgt'.indexOf((m[2] || ' ').toLowerCase()))) : NaN;
 }
 
 function percentOf(loaded, total) {

@@ -60,7 +60,7 @@ func TestTwoServers(t *testing.T) {
 
 	t.Run("bytes posted on B, reference submitted on A", func(t *testing.T) {
 		step := time.Now()
-		notes := []byte(strings.Repeat("Minutes of the meeting, kept across servers.\n", 20000)) // ~900 KB
+		notes := []byte(strings.Repeat("Minutes of the meeting, kept across servers.\n", 20000)) // ~900 KiB
 		// No JavaScript: the bytes come with the form, whose title is
 		// missing. B keeps the file in the bucket and hands back its
 		// reference in the re-rendered form.

@@ -450,7 +450,7 @@ func TestClientDragAndDrop(t *testing.T) {
 	s := startClientServer(t)
 	b := newBrowser(t, clientTimeout)
 	b.clientOpen(t, s, "/multi")
-	b.throttleUploads(t, &demo{URL: s.URL}, 128<<10) // 400 KB take about 3 s
+	b.throttleUploads(t, &demo{URL: s.URL}, 128<<10) // 400 KiB take about 3 s
 
 	d := eval[clientDrop](t, b, clientDropJS+`(`+clientJSString(clientPhotos+` input[type=file]`)+`, [['one.txt', 100000, 'text/plain'],
 		['two.txt', 100000, 'text/plain'], ['three.txt', 100000, 'text/plain'], ['four.txt', 100000, 'text/plain']])`)
