@@ -71,6 +71,7 @@ type tusRequest struct {
 	owner string
 	info  *handler.FileInfo // the upload, once tusd has looked it up
 	done  *receipt          // the receipt of a complete upload
+	gates []*gatedLock      // the locks it holds (see tuslock.go)
 }
 
 type tusKey struct{}
@@ -90,7 +91,7 @@ func (u *Uploader) resumable(locker handler.Locker) (http.Handler, error) {
 	composer := handler.NewStoreComposer()
 	composer.UseCore(store)
 	composer.UseTerminater(store)
-	composer.UseLocker(locker)
+	composer.UseLocker(gatedLocker{locker})
 	h, err := handler.NewUnroutedHandler(handler.Config{
 		StoreComposer: composer,
 		BasePath:      u.path + tusPrefix,
@@ -138,7 +139,7 @@ func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string)
 		req.owner = u.who(r)
 		if req.owner == "" {
 			w.Header().Set("Tus-Resumable", "1.0.0")
-			writeError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
+			writeError(w, errSignIn)
 			return
 		}
 		if rest != "" && !u.ownsUpload(rest, req.owner) {
@@ -379,6 +380,9 @@ func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 // WriteChunk judges the type of the upload on its first bytes, when they
 // come, before they are stored; an upload of a refused type is removed.
 func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	if req := requestOf(ctx); req != nil {
+		req.armGates() // the request body is set: releases may come now
+	}
 	if offset == 0 {
 		info, err := t.Upload.GetInfo(ctx)
 		if err != nil {
