@@ -607,6 +607,34 @@ func TestFineConcurrentRequestsKeptApart(t *testing.T) {
 	wantFineUploads(t, dir, 1)
 }
 
+// A Fine Uploader file's upload is out of reach of tus clients, its owner
+// included: the tus endpoint takes only the ids it makes itself.
+func TestFineUploadNotReachableByTus(t *testing.T) {
+	up, dir := newTestUploader(t, Config{})
+	data := fineBytes(9_000)
+	params, chunk := chunkOf(fineUUID, "file", "t.bin", data, 4_000, 0)
+	if res := finePost(t, up, "alice", params, "blob", chunk); res.status != 200 {
+		t.Fatalf("chunk 0: %s", res.raw)
+	}
+	id := fineID(up.sign.keys[0], "alice", fineUUID)
+	for _, m := range []string{http.MethodHead, http.MethodPatch, http.MethodDelete} {
+		r := httptest.NewRequest(m, up.TusURL()+id, bytes.NewReader(data[4_000:]))
+		r.Header.Set("X-User", "alice")
+		r.Header.Set("Tus-Resumable", "1.0.0")
+		r.Header.Set("Upload-Offset", "4000")
+		r.Header.Set("Content-Type", "application/offset+octet-stream")
+		w := httptest.NewRecorder()
+		up.ServeHTTP(w, r)
+		if w.Code != http.StatusGone {
+			t.Errorf("tus %s of a Fine upload: %d, want 410", m, w.Code)
+		}
+	}
+	if got := storedOffset(t, up, "alice", fineUUID); got != 4_000 {
+		t.Errorf("the upload holds %d bytes, want 4000", got)
+	}
+	wantFineUploads(t, dir, 1)
+}
+
 // ---- deletion ----
 
 func TestFineDelete(t *testing.T) {
