@@ -12,7 +12,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +28,17 @@ import (
 // is named after an HMAC of (owner, qquuid) under the signing key, so any
 // server sharing Config.Keys and the store finds it again, with no table
 // and no sticky sessions, and nobody reaches another person's upload by
-// guessing a qquuid. Chunks are appended in order at their byte offsets;
-// the declared total is judged by size and the first chunk by type before
-// anything is stored, and the complete file by type again, before the
-// processors run and the reference is signed. The same steps as on every
-// way in apply: Config.Before, Config.Rename, the field's rules.
+// guessing a qquuid.
+//
+// The endpoint translates; it keeps no chunk engine of its own. Each chunk
+// becomes requests to the resumable endpoint's engine, tusd's handler,
+// served in process (see tusServe): a creation with the declared total
+// for the first chunk, a HEAD to learn what is stored, a PATCH of what the
+// upload lacks of the chunk, a DELETE to remove it. So a Fine Uploader
+// chunk is admitted, locked (Config.Locker), written, judged and completed
+// exactly as a tus request is, and the last one answered from the same
+// receipt. A file sent whole is no chunk: it takes the one-shot store
+// path, through the same admission and completion.
 
 const (
 	// fineFileParam is the multipart field of the bytes (Fine Uploader's
@@ -67,17 +72,13 @@ type fineReply struct {
 // processors' results must not set.
 var fineOwn = []string{"success", "error", "preventRetry", "reset", "newUuid"}
 
-// fineDone turns the one-shot endpoint's reply for a file (its name, size,
-// type, reference and the processors' members) into Fine Uploader's
-// success: "is_valid" becomes "success".
-func fineDone(rep reply) (map[string]json.RawMessage, error) {
-	b, err := json.Marshal(rep)
-	if err != nil {
-		return nil, err
-	}
+// fineDone turns the one-shot endpoint's reply for a file, in JSON (its
+// name, size, type, reference and the processors' members), into Fine
+// Uploader's success: "is_valid" becomes "success".
+func fineDone(oneShot string) (map[string]json.RawMessage, error) {
 	m := map[string]json.RawMessage{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
+	if err := json.Unmarshal([]byte(oneShot), &m); err != nil {
+		return nil, fmt.Errorf("sticky: reading the reply of a completed upload: %w", err)
 	}
 	delete(m, "is_valid")
 	for _, k := range fineOwn {
@@ -282,22 +283,30 @@ func (u *Uploader) serveFine(w http.ResponseWriter, r *http.Request, rest string
 	}
 }
 
-// fineUpload takes a whole file or one chunk of it.
+// fineUpload takes a whole file or one chunk of it. The rate limit counts
+// a file at its first bytes.
 func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
-	owner := u.who(r)
-	if owner == "" { // refused before the body is read
+	c := fineCall{u: u, w: w, r: r, owner: u.who(r)}
+	if c.owner == "" { // refused before the body is read
 		writeFineError(w, errSignIn)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
 	p, src, err := u.readFineRequest(r)
+	if err == nil && p.part == 0 {
+		if wait, cerr := u.limits.charge(c.owner); cerr != nil {
+			err = &fineError{error: cerr, wait: wait}
+		}
+	}
 	var rep any
 	switch {
 	case err != nil:
+	case !p.chunked:
+		rep, err = c.whole(p, src)
 	case p.part == 0:
-		rep, err = u.fineFirst(r, owner, p, src)
+		rep, err = c.first(p, src)
 	default:
-		rep, err = u.fineNext(r.Context(), owner, p, src)
+		rep, err = c.next(p, src)
 	}
 	if err != nil {
 		writeFineError(w, err)
@@ -356,17 +365,22 @@ func (u *Uploader) readFineRequest(r *http.Request) (fineParams, io.Reader, erro
 	return p, src, err
 }
 
-// fineFirst starts a file's upload with its first chunk, or takes the whole
-// file: it puts the file to the application (Config.Before, Config.Rename)
-// and judges its type on the first bytes and its declared size, before
-// storing anything. An upload left under the same qquuid (an earlier
-// attempt) is replaced. Whatever fails, nothing of it is left in the store.
-func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io.Reader) (any, error) {
-	ctx := r.Context()
-	if wait, err := u.limits.charge(owner); err != nil {
-		return nil, &fineError{error: err, wait: wait}
-	}
-	in, rules, err := u.admit(r, owner, Incoming{Field: p.field, Name: p.filename, Size: p.total, Type: p.claimed})
+// fineCall is one request of owner's to the endpoint. Its chunks become
+// requests to the engine (see tusServe), which lend its connection.
+type fineCall struct {
+	u     *Uploader
+	w     http.ResponseWriter
+	r     *http.Request
+	owner string
+}
+
+// whole takes a file sent whole: it puts the file to the application
+// (Config.Before, Config.Rename), judges its type on the first bytes,
+// stores it under the name of its qquuid, replacing an earlier attempt,
+// and completes it. Whatever fails, nothing of it is left in the store.
+func (c fineCall) whole(p fineParams, src io.Reader) (any, error) {
+	u, ctx := c.u, c.r.Context()
+	in, rules, err := u.admit(c.r, c.owner, Incoming{Field: p.field, Name: p.filename, Size: p.total, Type: p.claimed})
 	if err != nil {
 		return nil, err
 	}
@@ -376,52 +390,53 @@ func (u *Uploader) fineFirst(r *http.Request, owner string, p fineParams, src io
 	}
 	name := "fine-" + NewKey() // no qquuid: nobody asks for it again
 	if p.uuid != "" {
-		if err := u.fineForget(ctx, owner, p); err != nil {
+		if err := c.forget(p); err != nil {
 			return nil, err
 		}
-		name = fineID(u.sign.keys[0], owner, p.uuid)
+		name = fineID(u.sign.keys[0], c.owner, p.uuid)
 	}
-	info := handler.FileInfo{ID: name, MetaData: handler.MetaData{
-		"filename": in.Name,
-		"field":    p.field,
-		"expires":  u.expiry(),
-	}}
-	src = io.MultiReader(bytes.NewReader(head), src)
-	if !p.chunked {
-		// The whole file: its length is learnt as it arrives.
-		info.MetaData["filetype"] = typ
-		id, _, err := u.put(ctx, info, src, rules.MaxSize)
-		if errors.Is(err, ErrMalformed) { // put's only malformed: the body broke off
-			return nil, &fineError{error: err, retry: true}
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := u.fineNamed(ctx, id, name); err != nil {
-			return nil, err
-		}
-		return u.fineAccept(ctx, id, owner)
+	meta := handler.MetaData{"filename": in.Name, "field": p.field, "filetype": typ, "expires": u.expiry()}
+	id, _, err := u.put(ctx, handler.FileInfo{ID: name, MetaData: meta}, io.MultiReader(bytes.NewReader(head), src), rules.MaxSize)
+	if errors.Is(err, ErrMalformed) { // put's only malformed: the body broke off
+		return nil, &fineError{error: err, retry: true}
 	}
-	// A first chunk. The type is judged again on the complete file: the
-	// first chunk may be shorter than what decides it.
-	info.Size = p.total
-	up, err := u.store.NewUpload(ctx, info)
+	if err == nil {
+		err = u.fineNamed(ctx, id, name)
+	}
+	var f *File
+	if err == nil {
+		f, err = u.accept(ctx, id, c.owner)
+	}
 	if err != nil {
-		return nil, u.storeFailure(err)
-	}
-	got, err := up.GetInfo(ctx)
-	if err != nil {
-		u.terminate(ctx, up)
-		return nil, u.storeFailure(err)
-	}
-	if err := u.fineNamed(ctx, got.ID, name); err != nil {
 		return nil, err
 	}
-	rep, err := u.fineChunk(ctx, up, got.ID, owner, p, rules, 0, src)
+	b, err := json.Marshal(replyOf(f))
 	if err != nil {
-		(&File{u: u, id: got.ID}).Discard(ctx)
+		return nil, err
 	}
-	return rep, err
+	return fineDone(string(b))
+}
+
+// first starts a chunked file with its first chunk. An upload left under
+// the same qquuid (an earlier attempt) is removed; the engine creates the
+// new one, putting the file to the application and checking its declared
+// size, then judges the chunk's first bytes by type before storing them.
+func (c fineCall) first(p fineParams, src io.Reader) (any, error) {
+	if err := c.forget(p); err != nil {
+		return nil, err
+	}
+	name := fineID(c.u.sign.keys[0], c.owner, p.uuid)
+	a := c.tus(http.MethodPost, name, http.Header{
+		"Upload-Length":   {strconv.FormatInt(p.total, 10)},
+		"Upload-Metadata": {handler.SerializeMetadataHeader(handler.MetaData{"field": p.field, "filename": p.filename, "filetype": p.claimed})},
+	}, nil, 0)
+	if a.status != http.StatusCreated {
+		return nil, fineRefusal(a)
+	}
+	if err := c.u.fineNamed(c.r.Context(), strings.TrimPrefix(a.header.Get("Location"), c.u.TusURL()), name); err != nil {
+		return nil, err
+	}
+	return c.write(p, fineStored{name: name, field: p.field, size: p.total}, src)
 }
 
 // fineNamed checks that the store named upload id after name, as chosen:
@@ -437,173 +452,217 @@ func (u *Uploader) fineNamed(ctx context.Context, id, name string) error {
 	return err
 }
 
-// fineNext appends a later chunk to the file's upload. A chunk cut short
-// leaves what arrived, a prefix of it: the retry of that chunk resumes
-// after it. A chunk already stored (a retry after a lost reply) is not
-// written twice. A chunk that breaks the rules removes the upload.
-func (u *Uploader) fineNext(ctx context.Context, owner string, p fineParams, src io.Reader) (any, error) {
-	up, info, err := u.fineFind(ctx, owner, p.uuid)
-	if errors.Is(err, handler.ErrNotFound) {
-		return nil, &fineError{error: fail(ErrGone, "The upload of this file has expired or was removed; it starts over."), status: http.StatusNotFound, reset: true}
-	}
-	if err != nil {
+// next takes a later chunk of a file, after what the engine says its
+// upload holds.
+func (c fineCall) next(p fineParams, src io.Reader) (any, error) {
+	st, err := c.find(p.uuid)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if info.MetaData["field"] != p.field || info.SizeIsDeferred || info.Size != p.total {
-		(&File{u: u, id: info.ID}).Discard(ctx)
-		return nil, fail(ErrMalformed, "The chunks of one file disagree about its field or size.")
-	}
-	if p.offset > info.Offset {
+	case st.name == "":
+		return nil, &fineError{error: fail(ErrGone, "The upload of this file has expired or was removed; it starts over."), status: http.StatusNotFound, reset: true}
+	case st.unfinished: // its server stopped before answering: never handed out, as for tus
+		return nil, &fineError{error: fail(ErrGone, "The upload of this file was never completed; it starts over."), reset: true}
+	case st.field != p.field || st.size != p.total:
+		return nil, c.drop(st.name, fail(ErrMalformed, "The chunks of one file disagree about its field or size."))
+	case p.offset > st.offset:
 		return nil, &fineError{error: fail(ErrMalformed, "A piece of the file is missing, so its upload starts over."), reset: true}
 	}
-	rep, err := u.fineChunk(ctx, up, info.ID, owner, p, u.rules(p.field), info.Offset, src)
-	var fe *fineError
-	if err != nil && Status(err) < 500 && !(errors.As(err, &fe) && (fe.retry || fe.reset)) {
-		(&File{u: u, id: info.ID}).Discard(ctx)
-	}
-	return rep, err
+	return c.write(p, st, src)
 }
 
-// fineChunk writes what upload id, which holds stored bytes, lacks of chunk
-// p, checks that the upload then ends where the chunk does, and completes
-// the upload after the last chunk.
-func (u *Uploader) fineChunk(ctx context.Context, up handler.Upload, id, owner string, p fineParams, rules Rules, stored int64, src io.Reader) (any, error) {
-	if stored >= p.end() {
-		// Stored already: the reply was lost, or the server stopped before
-		// answering the last chunk.
-		if !p.last() {
-			return fineReply{Success: true}, nil
+// write has the engine append to upload st what it lacks of chunk p: the
+// prefix an earlier attempt stored is skipped, and a chunk stored already
+// (its answer was lost) is not written twice. The last chunk is answered
+// with the file's reply, from the engine's completion or, for an upload
+// complete already, from its receipt. A chunk that breaks the rules
+// removes the upload.
+func (c fineCall) write(p fineParams, st fineStored, src io.Reader) (any, error) {
+	oneShot := st.reply
+	if st.offset < p.end() {
+		limit := c.u.rules(p.field).MaxSize
+		if _, err := io.CopyN(io.Discard, src, st.offset-p.offset); err != nil {
+			return nil, cutShort(err, limit)
 		}
-		return u.fineAgain(ctx, up, id, owner, p.field, rules)
-	}
-	if err := u.fineWrite(ctx, up, p, rules, stored, src); err != nil {
-		return nil, err
-	}
-	// Read the offset afresh: a second request writing the same upload at
-	// the same time (a retry racing a stalled attempt) shows here, and the
-	// upload, its bytes mixed, starts over.
-	fresh, err := u.store.GetUpload(ctx, id)
-	var info handler.FileInfo
-	if err == nil {
-		info, err = fresh.GetInfo(ctx)
-	}
-	if err != nil {
-		return nil, u.lookupFailure(err)
-	}
-	if info.Offset != p.end() {
-		(&File{u: u, id: id}).Discard(ctx)
-		return nil, &fineError{error: fail(ErrMalformed, "The file was sent twice at once, so its upload starts over."), reset: true}
+		body := &chunkReader{src: src, left: p.end() - st.offset, limit: limit}
+		a := c.tus(http.MethodPatch, st.name, http.Header{
+			"Content-Type":  {"application/offset+octet-stream"},
+			"Upload-Offset": {strconv.FormatInt(st.offset, 10)},
+		}, body, body.left)
+		err := body.err
+		if err == nil && a.status != http.StatusNoContent {
+			err = fineRefusal(a)
+		}
+		if err != nil {
+			return nil, c.drop(st.name, err)
+		}
+		oneShot = a.header.Get(ReplyHeader)
 	}
 	if !p.last() {
 		return fineReply{Success: true}, nil
 	}
-	if err := up.FinishUpload(ctx); err != nil {
-		return nil, u.storeFailure(err)
-	}
-	return u.fineAccept(ctx, id, owner)
+	return fineDone(oneShot)
 }
 
-// fineWrite appends to up, which holds stored bytes, what it lacks of
-// chunk p.
-func (u *Uploader) fineWrite(ctx context.Context, up handler.Upload, p fineParams, rules Rules, stored int64, src io.Reader) error {
-	// An earlier attempt at this chunk may have stored its first bytes.
-	if _, err := io.CopyN(io.Discard, src, stored-p.offset); err != nil {
-		return cutShort(err, rules.MaxSize)
+// chunkReader passes the engine the left bytes of a chunk that its upload
+// lacks, and holds back the last until it has seen the chunk end there: a
+// chunk longer than it said never completes an upload. err explains a
+// chunk that did not end where it said, or a body that broke off.
+type chunkReader struct {
+	src   io.Reader
+	left  int64
+	limit int64 // the field's MaxSize, for readFailure
+	err   error
+}
+
+func (c *chunkReader) Read(b []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
 	}
-	limit := p.end() - stored
-	body := &sourceReader{r: io.LimitReader(src, limit)}
-	n, err := up.WriteChunk(ctx, stored, body)
+	if c.left != 1 || len(b) == 0 {
+		n, err := c.src.Read(b[:min(int64(len(b)), max(c.left-1, 0))])
+		c.left -= int64(n)
+		if c.left == 0 {
+			return n, io.EOF
+		}
+		return n, c.broke(err)
+	}
+	var last [2]byte // the last byte, and any that follows it
+	switch n, err := io.ReadFull(c.src, last[:]); n {
+	case 0:
+		return 0, c.broke(err)
+	case 2:
+		c.err = fail(ErrMalformed, "A chunk of the file is longer than it said.")
+		return 0, c.err
+	}
+	b[0], c.left = last[0], 0
+	return 1, io.EOF
+}
+
+// broke notes that the chunk's body broke off, or ended early, with err.
+func (c *chunkReader) broke(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		c.err = cutShort(err, c.limit)
+	}
+	return c.err
+}
+
+// fineStored is what the engine holds of a file's upload.
+type fineStored struct {
+	name         string // what it was created with (fineID); "" when there is none
+	unfinished   bool   // all its bytes are stored, but it was never accepted
+	field        string
+	size, offset int64  // size -1 while unknown
+	reply        string // the one-shot reply of a complete upload, from its receipt
+}
+
+// find asks the engine (HEAD) what the upload of the file uuid holds,
+// under the names of all the keys: an upload begun before a key rotation
+// goes on after it.
+func (c fineCall) find(uuid string) (fineStored, error) {
+	for _, key := range c.u.sign.keys {
+		st := fineStored{name: fineID(key, c.owner, uuid), size: -1}
+		a := c.tus(http.MethodHead, st.name, nil, nil, 0)
+		switch a.status {
+		case http.StatusNotFound:
+			continue
+		case http.StatusGone:
+			st.unfinished = true
+			return st, nil
+		case http.StatusOK:
+		default:
+			return fineStored{}, fineRefusal(a)
+		}
+		st.field = handler.ParseMetadataHeader(a.header.Get("Upload-Metadata"))["field"]
+		st.reply = a.header.Get(ReplyHeader)
+		if n, err := strconv.ParseInt(a.header.Get("Upload-Length"), 10, 64); err == nil {
+			st.size = n
+		}
+		st.offset, _ = strconv.ParseInt(a.header.Get("Upload-Offset"), 10, 64)
+		return st, nil
+	}
+	return fineStored{}, nil
+}
+
+// tus serves one request of the engine for the upload name (see
+// tusServe); a POST creates it.
+func (c fineCall) tus(method, name string, header http.Header, body io.Reader, length int64) tusAnswer {
+	id := name
+	if method == http.MethodPost {
+		id = ""
+	}
+	return c.u.tusServe(c.w, &tusRequest{r: c.r, owner: c.owner, fine: name}, method, id, header, body, length)
+}
+
+// fineRefusal explains a failure that the engine answered. sticky's rules
+// keep their status and sentence. Of tusd's own failures, an upload gone
+// starts the file over; the others (the upload busy, the request stopped
+// by another for the same upload, the offset moved on) may pass when the
+// chunk is sent again.
+func fineRefusal(a tusAnswer) error {
+	msg := "Something went wrong with the upload. Please try again."
+	var rep reply
+	if json.Unmarshal(a.body, &rep) == nil && len(rep.Errors["upload"]) > 0 {
+		msg = rep.Errors["upload"][0]
+	}
+	status := a.status
+	if status < 400 {
+		status = http.StatusInternalServerError
+	}
+	err := &fineError{error: Refuse(status, msg)}
 	switch {
-	case body.err != nil:
-		return cutShort(body.err, rules.MaxSize)
-	case err != nil:
-		return u.storeFailure(err)
-	case n < limit:
-		return cutShort(io.ErrUnexpectedEOF, rules.MaxSize)
+	case status == http.StatusNotFound || status == http.StatusGone:
+		err.reset = true
+	case a.engine:
+		err.retry = true
 	}
-	// The chunk must end where it said: more bytes would shift all that
-	// follows.
-	var extra [1]byte
-	if _, err := io.ReadFull(src, extra[:]); err != io.EOF {
-		return fail(ErrMalformed, "A chunk of the file is longer than it said.")
+	return err
+}
+
+// drop removes upload name when err refused one of its chunks, and returns
+// err. What the same chunk may yet mend (cut short, stopped by another
+// request) keeps what is stored, as does what starts the file over anyway.
+func (c fineCall) drop(name string, err error) error {
+	var fe *fineError
+	if Status(err) >= 500 || errors.As(err, &fe) && (fe.retry || fe.reset) {
+		return err
+	}
+	if rerr := c.remove(name); rerr != nil {
+		c.u.log.Warn("sticky: removing a refused Fine Uploader upload", "err", rerr)
+	}
+	return err
+}
+
+// remove has the engine remove the upload name, with what processors made
+// of it, even if the client goes away. One gone already is no error.
+func (c fineCall) remove(name string) error {
+	ctx, cancel := cleanupContext(c.r.Context())
+	defer cancel()
+	c.r = c.r.WithContext(ctx)
+	if a := c.tus(http.MethodDelete, name, nil, nil, 0); a.status != http.StatusNoContent && a.status != http.StatusNotFound {
+		return fineRefusal(a)
 	}
 	return nil
 }
 
-// fineAgain answers the last chunk of an upload that holds all its bytes
-// already. An upload answered before has its receipt (see process.go), and
-// gets the same answer; one whose server stopped before answering is
-// finished and accepted now.
-func (u *Uploader) fineAgain(ctx context.Context, up handler.Upload, id, owner, field string, rules Rules) (any, error) {
-	rec, _, err := u.readReceipt(ctx, id)
-	if err != nil {
-		return nil, u.storeFailure(err)
-	}
-	if rec != nil {
-		return fineDone(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type,
-			Stored: u.refFor(id, owner, field), Extra: rec.Results})
-	}
-	if err := up.FinishUpload(ctx); err != nil {
-		// Some stores (s3store) refuse to finish an upload twice: one that
-		// reads is finished.
-		rc, rerr := up.GetReader(ctx)
-		if rerr != nil {
-			return nil, u.storeFailure(err)
-		}
-		rc.Close()
-	}
-	return u.fineAccept(ctx, id, owner)
-}
-
-// fineAccept accepts upload id, finished, and answers with Fine Uploader's
-// success. A file refused is removed.
-func (u *Uploader) fineAccept(ctx context.Context, id, owner string) (any, error) {
-	f, err := u.accept(ctx, id, owner)
-	if err != nil {
-		return nil, err
-	}
-	return fineDone(replyOf(f))
-}
-
-// fineFind finds owner's upload of the file uuid, named under any of the
-// keys (an upload begun before a key rotation goes on after it). The error
-// is handler.ErrNotFound when there is none.
-func (u *Uploader) fineFind(ctx context.Context, owner, uuid string) (handler.Upload, handler.FileInfo, error) {
-	for _, key := range u.sign.keys {
-		up, err := u.findUpload(ctx, fineID(key, owner, uuid))
-		var info handler.FileInfo
-		if err == nil {
-			info, err = up.GetInfo(ctx)
-		}
-		switch {
-		case errors.Is(err, handler.ErrNotFound) || errors.Is(err, os.ErrNotExist):
-			continue
-		case err != nil:
-			return nil, info, u.storeFailure(err)
-		}
-		return up, info, nil
-	}
-	return nil, handler.FileInfo{}, handler.ErrNotFound
-}
-
-// fineForget removes what an earlier attempt at the file left, before the
-// file starts over. The earlier attempt must have been for the same field:
-// a reference to it may be out, and must not come to point at a file that
+// forget removes what an earlier attempt at the file left, before the file
+// starts over. The earlier attempt must have been for the same field: a
+// reference to it may be out, and must not come to point at a file that
 // another field's rules let in.
-func (u *Uploader) fineForget(ctx context.Context, owner string, p fineParams) error {
-	_, info, err := u.fineFind(ctx, owner, p.uuid)
+func (c fineCall) forget(p fineParams) error {
+	st, err := c.find(p.uuid)
 	switch {
-	case errors.Is(err, handler.ErrNotFound):
-		return nil
 	case err != nil:
 		return err
-	case info.MetaData["field"] != p.field:
+	case st.name == "":
+		return nil
+	case !st.unfinished && st.field != p.field:
 		return fail(ErrMalformed, "This file was uploaded for another field. Choose it again.")
 	}
-	if err := (&File{u: u, id: info.ID}).Discard(ctx); err != nil {
-		return u.storeFailure(err)
-	}
-	return nil
+	return c.remove(st.name)
 }
 
 // fineDeleteByPost answers a deletion sent with POST (Fine Uploader's
@@ -626,25 +685,21 @@ func (u *Uploader) fineDeleteByPost(w http.ResponseWriter, r *http.Request) {
 // nothing of the requester's, so it is answered like one that never
 // existed: 404.
 func (u *Uploader) fineDelete(w http.ResponseWriter, r *http.Request, uuid string) {
-	owner := u.who(r)
-	if owner == "" {
-		writeFineError(w, fail(ErrNotAllowed, "Please sign in to upload files."))
+	c := fineCall{u: u, w: w, r: r, owner: u.who(r)}
+	if c.owner == "" {
+		writeFineError(w, errSignIn)
 		return
 	}
 	if !validUUID(uuid) {
 		writeFineError(w, fail(ErrMalformed, "The deletion did not identify its file (qquuid)."))
 		return
 	}
-	ctx, cancel := cleanupContext(r.Context())
-	defer cancel()
-	_, info, err := u.fineFind(ctx, owner, uuid)
-	if errors.Is(err, handler.ErrNotFound) {
+	st, err := c.find(uuid)
+	if err == nil && st.name == "" {
 		err = &fineError{error: fail(ErrGone, "This file is not among your uploads."), status: http.StatusNotFound}
 	}
 	if err == nil {
-		if err = (&File{u: u, id: info.ID}).Discard(ctx); err != nil {
-			err = u.storeFailure(err)
-		}
+		err = c.remove(st.name)
 	}
 	if err != nil {
 		writeFineError(w, err)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
 )
@@ -309,7 +310,8 @@ func TestFineChunkedAcrossKeyRotation(t *testing.T) {
 
 // A chunk cut short leaves a prefix that its retry completes; a chunk sent
 // again after its reply was lost is not stored twice; the last chunk sent
-// again after the upload completed answers with the reference again.
+// again after the upload completed answers with the reference again, from
+// the receipt.
 func TestFineChunkRetries(t *testing.T) {
 	up, dir := newTestUploader(t, Config{})
 	data := fineBytes(30_000)
@@ -348,9 +350,16 @@ func TestFineChunkRetries(t *testing.T) {
 	wantFineSuccess(t, up, "alice", "file", first, "r.bin", data)
 	again := send(2)
 	wantFineSuccess(t, up, "alice", "file", again, "r.bin", data)
+	// A server that stopped after storing the last chunk, before accepting
+	// the file, left it without a receipt: as a tus upload, it is never
+	// handed out, and the file starts over.
 	forgetReceipt(t, up, "alice", fineUUID)
-	again = send(2)
-	wantFineSuccess(t, up, "alice", "file", again, "r.bin", data)
+	wantFineFailure(t, send(2), http.StatusGone, false, true)
+	for i := range 2 {
+		send(i)
+	}
+	first = send(2)
+	wantFineSuccess(t, up, "alice", "file", first, "r.bin", data)
 	wantFineUploads(t, dir, 1)
 
 	t.Run("chunk 0 again starts over", func(t *testing.T) {
@@ -374,10 +383,7 @@ func TestFineChunkRetries(t *testing.T) {
 func forgetReceipt(t testing.TB, up *Uploader, owner, uuid string) {
 	t.Helper()
 	ctx := context.Background()
-	_, info, err := up.fineFind(ctx, owner, uuid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := fineInfo(t, up, owner, uuid)
 	rec, id, err := up.readReceipt(ctx, info.ID)
 	if err != nil || rec == nil {
 		t.Fatalf("the receipt of %s: %v %v", info.ID, rec, err)
@@ -395,11 +401,22 @@ func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("connect
 // storedOffset is how many bytes owner's upload of uuid holds.
 func storedOffset(t testing.TB, up *Uploader, owner, uuid string) int64 {
 	t.Helper()
-	_, info, err := up.fineFind(context.Background(), owner, uuid)
+	return fineInfo(t, up, owner, uuid).Offset
+}
+
+// fineInfo reads owner's upload of uuid from the store, under the first key.
+func fineInfo(t testing.TB, up *Uploader, owner, uuid string) handler.FileInfo {
+	t.Helper()
+	ctx := context.Background()
+	stored, err := up.findUpload(ctx, fineID(up.sign.keys[0], owner, uuid))
+	var info handler.FileInfo
+	if err == nil {
+		info, err = stored.GetInfo(ctx)
+	}
 	if err != nil {
 		t.Fatalf("finding the upload of %s: %v", uuid, err)
 	}
-	return info.Offset
+	return info
 }
 
 func TestFineFailures(t *testing.T) {
@@ -514,77 +531,108 @@ func TestFineFailures(t *testing.T) {
 	})
 }
 
-// A second writer appending to the same upload at the same time (a retry
-// racing a stalled attempt) is detected: the upload is removed and the
-// client told to start over, never handed a reference to mixed bytes.
-func TestFineConcurrentWriterDetected(t *testing.T) {
-	disk, err := NewDiskStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+// Two requests for one file at once (a retry racing a stalled attempt) are
+// kept apart by the upload's lock, as tus requests are: the later one stops
+// the earlier where it was, then resumes after the bytes it stored. The
+// file comes out whole.
+func TestFineConcurrentRequestsKeptApart(t *testing.T) {
+	up, dir := newTestUploader(t, Config{})
+	srv := httptest.NewServer(up)
+	defer srv.Close()
+	data := fineBytes(300_000)
+	const partSize = 100_000
+	post := func(body io.Reader, ct string) (*http.Response, error) {
+		r, err := http.NewRequest(http.MethodPost, srv.URL+up.path+"fine/", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", ct)
+		r.Header.Set("X-User", "alice")
+		return srv.Client().Do(r)
 	}
-	store := &meddlingStore{DiskStore: disk}
-	up, dir := newTestUploader(t, Config{Store: store})
-	data := fineBytes(9_000)
-	params, chunk := chunkOf(fineUUID, "file", "m.bin", data, 4_000, 0)
+	params, chunk := chunkOf(fineUUID, "file", "c.bin", data, partSize, 0)
 	if res := finePost(t, up, "alice", params, "blob", chunk); res.status != 200 {
 		t.Fatalf("chunk 0: %s", res.raw)
 	}
-	store.meddle.Store(true)
-	params, chunk = chunkOf(fineUUID, "file", "m.bin", data, 4_000, 1)
-	res := finePost(t, up, "alice", params, "blob", chunk)
-	wantFineFailure(t, res, 400, false, true)
-	wantFineUploads(t, dir, 0)
-}
 
-// meddlingStore appends a byte after each write, once told to, as another
-// request writing the same upload would.
-type meddlingStore struct {
-	*DiskStore
-	meddle atomic.Bool
-}
-
-type meddledUpload struct {
-	handler.Upload
-	s *meddlingStore
-}
-
-func (m meddledUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
-	n, err := m.Upload.WriteChunk(ctx, offset, src)
-	if err == nil && m.s.meddle.Load() {
-		m.Upload.WriteChunk(ctx, offset+n, strings.NewReader("x"))
+	// Chunk 1 stalls after 30,000 of its bytes, its connection open.
+	params, chunk = chunkOf(fineUUID, "file", "c.bin", data, partSize, 1)
+	body, ct := mpBody(t, fineParts(params, "blob", chunk)...)
+	full := body.Bytes()
+	cut := bytes.Index(full, chunk) + 30_000
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write(full[:cut])
+	stalled := make(chan *http.Response, 1)
+	go func() {
+		res, _ := post(pr, ct) // the server may answer, or drop the connection
+		stalled <- res
+	}()
+	for deadline := time.Now().Add(10 * time.Second); storedOffset(t, up, "alice", fineUUID) < partSize+30_000; {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled chunk stored nothing")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	return n, err
-}
 
-func (s *meddlingStore) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
-	up, err := s.DiskStore.NewUpload(ctx, info)
+	// Its retry takes the lock from it, and stores the rest.
+	res, err := post(bytes.NewReader(full), ct)
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	return meddledUpload{up, s}, nil
-}
-
-func (s *meddlingStore) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
-	up, err := s.DiskStore.GetUpload(ctx, id)
-	if err != nil {
-		return nil, err
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != "{\"success\":true}\n" {
+		t.Fatalf("chunk 1 again, while the first attempt stalls: %d %s", res.StatusCode, b)
 	}
-	return meddledUpload{up, s}, nil
-}
-
-func unmeddle(up handler.Upload) handler.Upload {
-	if m, ok := up.(meddledUpload); ok {
-		return m.Upload
+	if got := storedOffset(t, up, "alice", fineUUID); got != 2*partSize {
+		t.Fatalf("after chunk 1 the store holds %d bytes, want %d", got, 2*partSize)
 	}
-	return up
+	select {
+	case res := <-stalled:
+		if res != nil {
+			var rep fineAnswer
+			json.NewDecoder(res.Body).Decode(&rep)
+			res.Body.Close()
+			if res.StatusCode == 200 || rep.PreventRetry {
+				t.Errorf("the stalled attempt was answered %d %+v, want a failure that may be retried", res.StatusCode, rep)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the stalled attempt was never stopped")
+	}
+
+	params, chunk = chunkOf(fineUUID, "file", "c.bin", data, partSize, 2)
+	wantFineSuccess(t, up, "alice", "file", finePost(t, up, "alice", params, "blob", chunk), "c.bin", data)
+	wantFineUploads(t, dir, 1)
 }
 
-func (s *meddlingStore) AsTerminatableUpload(up handler.Upload) handler.TerminatableUpload {
-	return s.DiskStore.AsTerminatableUpload(unmeddle(up))
-}
-
-func (s *meddlingStore) AsLengthDeclarableUpload(up handler.Upload) handler.LengthDeclarableUpload {
-	return s.DiskStore.AsLengthDeclarableUpload(unmeddle(up))
+// A Fine Uploader file's upload is out of reach of tus clients, its owner
+// included: the tus endpoint takes only the ids it makes itself.
+func TestFineUploadNotReachableByTus(t *testing.T) {
+	up, dir := newTestUploader(t, Config{})
+	data := fineBytes(9_000)
+	params, chunk := chunkOf(fineUUID, "file", "t.bin", data, 4_000, 0)
+	if res := finePost(t, up, "alice", params, "blob", chunk); res.status != 200 {
+		t.Fatalf("chunk 0: %s", res.raw)
+	}
+	id := fineID(up.sign.keys[0], "alice", fineUUID)
+	for _, m := range []string{http.MethodHead, http.MethodPatch, http.MethodDelete} {
+		r := httptest.NewRequest(m, up.TusURL()+id, bytes.NewReader(data[4_000:]))
+		r.Header.Set("X-User", "alice")
+		r.Header.Set("Tus-Resumable", "1.0.0")
+		r.Header.Set("Upload-Offset", "4000")
+		r.Header.Set("Content-Type", "application/offset+octet-stream")
+		w := httptest.NewRecorder()
+		up.ServeHTTP(w, r)
+		if w.Code != http.StatusGone {
+			t.Errorf("tus %s of a Fine upload: %d, want 410", m, w.Code)
+		}
+	}
+	if got := storedOffset(t, up, "alice", fineUUID); got != 4_000 {
+		t.Errorf("the upload holds %d bytes, want 4000", got)
+	}
+	wantFineUploads(t, dir, 1)
 }
 
 // ---- deletion ----

@@ -69,6 +69,7 @@ func (u *Uploader) TusURL() string { return u.path + tusPrefix }
 type tusRequest struct {
 	r     *http.Request
 	owner string
+	fine  string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
 	info  *handler.FileInfo // the upload, once tusd has looked it up
 	done  *receipt          // the receipt of a complete upload
 	gates []*gatedLock      // the locks it holds (see tuslock.go)
@@ -152,6 +153,66 @@ func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string)
 	u.tus.ServeHTTP(&tusResponse{ResponseWriter: w, u: u, req: req}, r)
 }
 
+// tusServe serves a request of sticky's own to upload id ("" to create
+// one) through the resumable endpoint's handler, as if a tus client had
+// sent it: tusd's engine creates, locks (Config.Locker), checks offsets,
+// writes and finishes, with the hooks and the store of the endpoint.
+// Fine Uploader's chunks take this way (see fine.go); req says whose they
+// are, and names their upload. The answer is recorded, not sent: w, the
+// response to the client's own request, only lends its connection's
+// deadlines, so that tusd times out a stalled body and stops it when
+// another request takes the upload's lock.
+func (u *Uploader) tusServe(w http.ResponseWriter, req *tusRequest, method, id string, header http.Header, body io.Reader, length int64) tusAnswer {
+	ctx, cancel := context.WithCancel(context.WithValue(req.r.Context(), tusKey{}, req))
+	defer cancel() // ends what tusd starts for the request
+	r, err := http.NewRequestWithContext(ctx, method, u.TusURL()+id, body)
+	if err != nil {
+		return tusAnswer{status: http.StatusInternalServerError, engine: true}
+	}
+	r.Header = header.Clone()
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	r.Header.Set("Tus-Resumable", "1.0.0")
+	r.ContentLength = length
+	rec := &tusRecorder{client: w, header: http.Header{}}
+	tw := &tusResponse{ResponseWriter: rec, u: u, req: req}
+	u.tus.ServeHTTP(tw, r)
+	return tusAnswer{status: rec.code, header: rec.header, body: rec.body.Bytes(), engine: tw.swallow}
+}
+
+// tusAnswer is the resumable endpoint's answer to a request of tusServe.
+type tusAnswer struct {
+	status int
+	header http.Header
+	body   []byte // sticky's JSON reply, when status is a failure
+	engine bool   // the failure is tusd's own (an unknown upload, a busy one, an offset moved on), not a rule of sticky's
+}
+
+// tusRecorder records the answer to a request of tusServe.
+type tusRecorder struct {
+	client http.ResponseWriter
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *tusRecorder) Header() http.Header { return r.header }
+
+func (r *tusRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+
+func (r *tusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
+
+// Unwrap lends tusd the client's connection, for its deadlines.
+func (r *tusRecorder) Unwrap() http.ResponseWriter { return r.client }
+
 var (
 	errUnknownUpload = fail(ErrGone, "This upload is not known here: it may have expired or been removed. Please upload the file again.")
 	errUnfinished    = fail(ErrGone, "This upload was never completed. Please upload the file again.")
@@ -207,8 +268,12 @@ func (u *Uploader) tusCreate(ev handler.HookEvent) (handler.HTTPResponse, handle
 	if err != nil {
 		return none, handler.FileInfoChanges{}, tusError(err)
 	}
+	id := req.fine // named after the owner and the qquuid (fineID)
+	if id == "" {
+		id = u.tusID(req.owner)
+	}
 	return none, handler.FileInfoChanges{
-		ID: u.tusID(req.owner),
+		ID: id,
 		MetaData: handler.MetaData{
 			"filename": in.Name,
 			"field":    field,
@@ -333,7 +398,11 @@ func (s tusStore) NewUpload(ctx context.Context, info handler.FileInfo) (handler
 }
 
 func (s tusStore) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
-	up, err := s.u.store.GetUpload(ctx, id)
+	get := s.u.store.GetUpload
+	if req := requestOf(ctx); req != nil && req.fine != "" {
+		get = s.u.findUpload // Fine Uploader's requests know the name, not the store's id
+	}
+	up, err := get(ctx, id)
 	if err != nil {
 		return nil, s.u.tusStoreError(err)
 	}

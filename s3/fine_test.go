@@ -4,175 +4,103 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/internal/s3test"
+	"github.com/stickyuploads/sticky/s3"
 	"github.com/stickyuploads/sticky/storetest"
 )
 
-// fineReply is an answer of the Fine Uploader endpoint.
-type fineReply struct {
-	status   int
-	raw      string
-	Success  bool   `json:"success"`
-	Error    string `json:"error"`
-	Stored   string `json:"stored"`
-	Filename string `json:"filename"`
-	Size     int64  `json:"size"`
-	Type     string `json:"type"`
-}
-
-// fineDo sends a request to site's Fine Uploader endpoint, at
-// <mount>fine/ followed by rest, and decodes the answer.
-func fineDo(t *testing.T, site *storetest.Site, method, rest, contentType string, body io.Reader) fineReply {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, site.URL+"fine/"+rest, body)
+// Fine Uploader's chunks go through tusd's engine over S3 as tus requests
+// do: two servers sharing the bucket and its lock take the chunks in turn,
+// find the upload by the name of its qquuid (the store's id carries the
+// multipart upload's id after it), answer the last chunk again from the
+// receipt, and delete the file with all it left.
+func TestS3FineChunks(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	srv.SetEnv(t)
+	store, err := s3.NewStore(t.Context(), s3.Config{Bucket: bucket, Endpoint: srv.Endpoint, PathStyle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	sites := []*storetest.Site{
+		storetest.NewSite(t, sticky.Config{Store: store, Locker: store.Locker()}),
+		storetest.NewSite(t, sticky.Config{Store: store, Locker: store.Locker()}),
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	rep := fineReply{status: res.StatusCode, raw: string(b)}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatalf("reply %q (status %d) is not JSON: %v", b, res.StatusCode, err)
-	}
-	return rep
-}
-
-// fineChunk posts chunk part of data, cut in pieces of partSize, to site
-// as Fine Uploader does: its parameters, then the bytes in qqfile.
-func fineChunk(t *testing.T, site *storetest.Site, uuid, field, name string, data []byte, partSize, part int) fineReply {
-	t.Helper()
+	const uuid = "0c4f3d5e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
+	data := bytes.Repeat([]byte("a line of the report\n"), 1_000)
+	const partSize = 8_000
 	parts := (len(data) + partSize - 1) / partSize
-	start := part * partSize
-	end := min(start+partSize, len(data))
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, kv := range [][2]string{
-		{"field", field},
-		{"qqpartindex", strconv.Itoa(part)},
-		{"qqpartbyteoffset", strconv.Itoa(start)},
-		{"qqchunksize", strconv.Itoa(end - start)},
-		{"qqtotalparts", strconv.Itoa(parts)},
-		{"qqtotalfilesize", strconv.Itoa(len(data))},
-		{"qqfilename", name},
-		{"qquuid", uuid},
-	} {
-		mw.WriteField(kv[0], kv[1])
-	}
-	w, _ := mw.CreateFormFile("qqfile", "blob")
-	w.Write(data[start:end])
-	mw.Close()
-	return fineDo(t, site, http.MethodPost, "", mw.FormDataContentType(), &body)
-}
-
-// fineSend uploads data in chunks of partSize, through sites in turn,
-// checks that every reply but the last is exactly {"success":true}, and
-// returns the last.
-func fineSend(t *testing.T, sites []*storetest.Site, uuid, field, name string, data []byte, partSize int) fineReply {
-	t.Helper()
-	parts := (len(data) + partSize - 1) / partSize
-	var res fineReply
-	for i := range parts {
-		res = fineChunk(t, sites[i%len(sites)], uuid, field, name, data, partSize, i)
-		if i < parts-1 && (res.status != http.StatusOK || res.raw != "{\"success\":true}\n") {
-			t.Fatalf("chunk %d of %d: status %d %s, want 200 {\"success\":true}", i, parts, res.status, res.raw)
+	send := func(site *storetest.Site, part int) (int, map[string]any) {
+		start, end := part*partSize, min((part+1)*partSize, len(data))
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for _, kv := range [][2]string{
+			{"field", "doc"}, {"qquuid", uuid}, {"qqfilename", "report.txt"},
+			{"qqpartindex", strconv.Itoa(part)}, {"qqtotalparts", strconv.Itoa(parts)},
+			{"qqpartbyteoffset", strconv.Itoa(start)}, {"qqchunksize", strconv.Itoa(end - start)},
+			{"qqtotalfilesize", strconv.Itoa(len(data))},
+		} {
+			mw.WriteField(kv[0], kv[1])
 		}
-	}
-	return res
-}
-
-// wantFineSuccess checks a final reply, and that the reference it holds
-// gives site's form the whole file.
-func wantFineSuccess(t *testing.T, site *storetest.Site, field string, res fineReply, name string, data []byte) {
-	t.Helper()
-	if res.status != http.StatusOK || !res.Success || res.Stored == "" || res.Error != "" {
-		t.Fatalf("final reply: status %d %s", res.status, res.raw)
-	}
-	if res.Filename != name || res.Size != int64(len(data)) || res.Type == "" {
-		t.Errorf("final reply %s, want %q of %d bytes with a type", res.raw, name, len(data))
-	}
-	if got := readKept(t, site, field, res.Stored); !bytes.Equal(got, data) {
-		t.Fatalf("kept file holds %d bytes that differ from the %d sent", len(got), len(data))
-	}
-}
-
-// forgetReceipts removes the receipts in bucket, as if the server that
-// stored the last chunk had stopped before it answered.
-func forgetReceipts(t *testing.T, srv *s3test.Server, bucket string) {
-	t.Helper()
-	n := 0
-	for _, key := range srv.Objects(t, bucket, "") {
-		if !strings.Contains(key, ".receipt") {
-			continue
-		}
-		if _, err := srv.Client().DeleteObject(t.Context(), &awss3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+		fw, _ := mw.CreateFormFile("qqfile", "blob")
+		fw.Write(data[start:end])
+		mw.Close()
+		res, err := http.Post(site.URL+"fine/", mw.FormDataContentType(), &b)
+		if err != nil {
 			t.Fatal(err)
 		}
-		n++
+		defer res.Body.Close()
+		var rep map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, rep
 	}
-	if n == 0 {
-		t.Fatalf("no receipt in the bucket: %q", srv.Objects(t, bucket, ""))
+	var rep map[string]any
+	for i := range parts {
+		var status int
+		status, rep = send(sites[i%2], i)
+		if status != 200 || rep["success"] != true {
+			t.Fatalf("chunk %d of %d: %d %v", i, parts, status, rep)
+		}
 	}
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{byte(n), byte(n >> 8), byte(n >> 16)}).Read(b)
-	return b
-}
-
-// On S3 the store's id of an upload is not the name it was created with
-// (s3store appends the multipart upload's id): two servers sharing a bucket
-// still find it from (owner, qquuid). The last chunk sent again after the
-// upload completed (its reply lost) finds it complete.
-func TestFineS3AcrossServers(t *testing.T) {
-	stores, srv, bucket := s3Stores(t, 2)
-	var sites []*storetest.Site
-	for _, s := range stores {
-		sites = append(sites, storetest.NewSite(t, sticky.Config{Store: s, Locker: s.Locker(), MaxSize: 32 << 20}))
+	_, again := send(sites[0], parts-1)
+	if again["stored"] == nil || again["size"] != rep["size"] || again["type"] != "text/plain" {
+		t.Errorf("the last chunk again: %v, first %v", again, rep)
 	}
-	a, b := sites[0], sites[1]
-	const uuid = "5a1c0e9e-8f2b-4c55-9a1e-2f6f3c1b7d40"
-	data := randomBytes(11 << 20)
-	const partSize = 5 << 20
-	res := fineSend(t, sites, uuid, "file", "big.bin", data, partSize)
-	wantFineSuccess(t, b, "file", res, "big.bin", data)
-
-	again := fineChunk(t, b, uuid, "file", "big.bin", data, partSize, 2)
-	wantFineSuccess(t, a, "file", again, "big.bin", data)
-
-	// A server that stopped after the last bytes were stored, before it
-	// answered, left no receipt: the last chunk sent again finishes the
-	// upload, which S3 completed already, and accepts it.
-	forgetReceipts(t, srv, bucket)
-	again = fineChunk(t, a, uuid, "file", "big.bin", data, partSize, 2)
-	wantFineSuccess(t, b, "file", again, "big.bin", data)
-
-	if res := fineDo(t, a, http.MethodDelete, uuid, "", nil); res.status != http.StatusOK {
-		t.Fatalf("delete: %d %s", res.status, res.raw)
+	f, err := sites[1].Kept(t.Context(), "doc", rep["stored"].(string))
+	if err != nil {
+		t.Fatalf("the kept file: %v", err)
 	}
-	wantEmpty(t, srv, bucket)
+	rc, err := f.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, data) {
+		t.Fatalf("the kept file holds %d bytes that differ from the %d sent", len(got), len(data))
+	}
 
-	// Fine Uploader's default chunks, 2 MB, are below S3's smallest part:
-	// the store keeps them aside until a part is full.
-	const small = 2_000_000
-	data = randomBytes(7 << 20)
-	res = fineSend(t, sites, "0c6f3b1e-2d4a-4f7b-8e9c-1a2b3c4d5e6f", "file", "small.bin", data, small)
-	wantFineSuccess(t, a, "file", res, "small.bin", data)
+	r, _ := http.NewRequest(http.MethodDelete, sites[1].URL+"fine/"+uuid, nil)
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	if objs := srv.Objects(t, bucket, ""); len(objs) != 0 {
+		t.Errorf("after the deletion the bucket holds %q", objs)
+	}
+	if n := len(srv.MultipartUploads(t, bucket, "")); n != 0 {
+		t.Errorf("%d multipart uploads left", n)
+	}
 }
