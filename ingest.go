@@ -202,6 +202,7 @@ func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) 
 // its reference for owner. With keep, a receipt records the answer even
 // when the processors derived nothing (see receipt). On error f is gone.
 func (u *Uploader) complete(ctx context.Context, f *File, owner string, keep bool) error {
+	ctx = context.WithValue(ctx, identityKey{}, owner) // for IdentityOf
 	if err := u.process(ctx, f, keep); err != nil {
 		f.Discard(ctx)
 		return err

@@ -81,6 +81,14 @@ type Processor interface {
 	Process(ctx context.Context, f *File) (map[string]any, error)
 }
 
+// IdentityOf returns the identity (Config.Identity) of the person whose
+// file a Processor is processing, for an audit log or a per-user rule; ""
+// outside a Processor.
+func IdentityOf(ctx context.Context) string {
+	id, _ := ctx.Value(identityKey{}).(string)
+	return id
+}
+
 // ProcessorFunc makes a Processor of a function.
 type ProcessorFunc func(ctx context.Context, f *File) (map[string]any, error)
 

@@ -395,3 +395,33 @@ func TestProcessorSeesField(t *testing.T) {
 		t.Errorf("processors saw fields %q", seen)
 	}
 }
+
+// A Processor learns whose file it processes, on every way in.
+func TestIdentityOfInProcessor(t *testing.T) {
+	var seen []string
+	var mu sync.Mutex
+	who := ProcessorFunc(func(ctx context.Context, f *File) (map[string]any, error) {
+		mu.Lock()
+		seen = append(seen, IdentityOf(ctx))
+		mu.Unlock()
+		return nil, nil
+	})
+	up, _ := newTestUploader(t, Config{Processors: []Processor{who}})
+	srv := waysServer(t, up)
+	for _, way := range entries {
+		if got := way.send(t, srv, up, "alice", "doc", "a.txt", []byte("whose?\n")); got.status != 200 {
+			t.Fatalf("%s: %d %s", way.name, got.status, got.msg)
+		}
+	}
+	if len(seen) != len(entries) {
+		t.Fatalf("processed %d files, want %d", len(seen), len(entries))
+	}
+	for i, id := range seen {
+		if id != "alice" {
+			t.Errorf("%s: IdentityOf = %q, want alice", entries[i].name, id)
+		}
+	}
+	if IdentityOf(context.Background()) != "" {
+		t.Error("IdentityOf outside a processor is not empty")
+	}
+}
