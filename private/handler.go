@@ -101,15 +101,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // request means. parent, when not nil, is the File's Parent; when nil,
 // the Parent function is asked. Authorize decides, as for ServeHTTP.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, key string, parent any) {
+	// What the app set of the headers this handler sets for a file (its
+	// Content-Security-Policy, say): a failure answers with them as they
+	// were, so that every error answer is the app's.
+	prior := appHeaders(w.Header())
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(w, r, http.StatusMethodNotAllowed)
+		h.fail(w, r, http.StatusMethodNotAllowed, prior)
 		return
 	}
 	f, err := h.open(r.Context(), key, parent)
 	if err != nil {
-		h.failWith(w, r, key, err)
+		h.failWith(w, r, key, err, prior)
 		return
 	}
 	defer f.close()
@@ -121,7 +125,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, key string, pare
 		if h.HideDenied {
 			status = http.StatusNotFound
 		}
-		h.fail(w, r, status)
+		h.fail(w, r, status, prior)
 		return
 	}
 	inline := passive(f.ContentType) && h.Inline != nil && h.Inline(r, f)
@@ -141,7 +145,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, key string, pare
 		// A Sender that fails writes nothing; one that fails halfway
 		// cannot be helped.
 		h.log().Error("private: sending a file", "key", key, "err", err)
-		h.fail(w, r, http.StatusInternalServerError)
+		h.fail(w, r, http.StatusInternalServerError, prior)
 	}
 }
 
@@ -178,23 +182,44 @@ func (h *Handler) open(ctx context.Context, key string, parent any) (*File, erro
 }
 
 // failWith answers an error from open.
-func (h *Handler) failWith(w http.ResponseWriter, r *http.Request, key string, err error) {
+func (h *Handler) failWith(w http.ResponseWriter, r *http.Request, key string, err error, prior http.Header) {
 	if errors.Is(err, errMissing) || errors.Is(err, fs.ErrNotExist) {
-		h.fail(w, r, http.StatusNotFound)
+		h.fail(w, r, http.StatusNotFound, prior)
 		return
 	}
 	h.log().Error("private: opening a file", "key", key, "err", err)
-	h.fail(w, r, http.StatusInternalServerError)
+	h.fail(w, r, http.StatusInternalServerError, prior)
+}
+
+// fileHeaders are the headers Serve sets for a file, which a failure
+// takes back.
+var fileHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Security-Policy", "Content-Type", "Cross-Origin-Resource-Policy", "ETag", "Last-Modified"}
+
+// appHeaders returns the app's values of fileHeaders in hd, for fail.
+func appHeaders(hd http.Header) http.Header {
+	prior := make(http.Header, len(fileHeaders))
+	for _, k := range fileHeaders {
+		if v, ok := hd[k]; ok {
+			prior[k] = append([]string(nil), v...)
+		}
+	}
+	return prior
 }
 
 // fail answers status with its plain text. A 404 is exactly
 // http.NotFound's answer, the one an app gives for an id it does not know,
 // so that a hidden refusal cannot be told from a missing file, by the
-// Handler's answers or the app's.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int) {
+// Handler's answers or the app's. Of the headers Serve sets for a file it
+// takes back only its own: the app's (its Content-Security-Policy, say)
+// stay as the app set them.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, prior http.Header) {
 	hd := w.Header()
-	for _, k := range []string{"Cache-Control", "Content-Disposition", "Content-Security-Policy", "Cross-Origin-Resource-Policy", "ETag", "Last-Modified"} {
-		hd.Del(k)
+	for _, k := range fileHeaders {
+		if v, ok := prior[k]; ok {
+			hd[k] = v
+		} else {
+			hd.Del(k)
+		}
 	}
 	if status == http.StatusNotFound {
 		http.NotFound(w, r)

@@ -187,3 +187,50 @@ func wantHeaders(t *testing.T, what string, h http.Header, want map[string]strin
 		}
 	}
 }
+
+// appHeadersMiddleware sets what an app sets on every answer: its content
+// security policy among them.
+func appHeadersMiddleware(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Frame-Options", "DENY")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Behind an app's middleware, a denied file and a missing one answer the
+// same, the app's headers kept: the app's Content-Security-Policy is on
+// every error answer, and an id that exists cannot be told from one that
+// does not.
+func TestErrorsKeepTheAppsHeaders(t *testing.T) {
+	root := newRoot(t, map[string]string{"secret.pdf": "%PDF-1.4 secret", "page.html": "<p>hi</p>"})
+	h := appHeadersMiddleware(&Handler{Files: Dir{Root: root}, Authorize: deny, HideDenied: true})
+	denied := get(h, "GET", "/secret.pdf")
+	missing := get(h, "GET", "/other.pdf")
+	if denied.Code != 404 || fmt.Sprint(denied.Header()) != fmt.Sprint(missing.Header()) || denied.Body.String() != missing.Body.String() {
+		t.Errorf("denied %d %v %q\nmissing %d %v %q", denied.Code, denied.Header(), denied.Body, missing.Code, missing.Header(), missing.Body)
+	}
+	for _, res := range []*httptest.ResponseRecorder{denied, missing, get(h, "POST", "/secret.pdf")} {
+		if got := res.Header().Get("Content-Security-Policy"); got != "default-src 'self'" {
+			t.Errorf("%d answer: Content-Security-Policy %q, want the app's", res.Code, got)
+		}
+		if got := res.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%d answer: Cache-Control %q, want the app's", res.Code, got)
+		}
+	}
+	// A file sent, then a failure: the handler's own headers go, the app's
+	// come back.
+	failing := appHeadersMiddleware(&Handler{Files: Dir{Root: root}, Authorize: allow, Sender: failingSender{}})
+	res := get(failing, "GET", "/page.html")
+	if res.Code != 500 || res.Header().Get("Content-Security-Policy") != "default-src 'self'" || res.Header().Get("Content-Disposition") != "" {
+		t.Errorf("a failed send: %d %v", res.Code, res.Header())
+	}
+}
+
+// failingSender fails without writing.
+type failingSender struct{}
+
+func (failingSender) Send(w http.ResponseWriter, r *http.Request, f *File) error {
+	return errors.New("the disk went away")
+}
