@@ -137,7 +137,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	}
 	a.pictures = &private.Handler{
 		Files: files,
-		Name:  func(f *private.File) string { return f.Parent.(*picture).Name },
+		Name:  func(f *private.File) string { return f.Parent.(*picture).servedName(f.Key) },
 		Authorize: func(r *http.Request, f *private.File) bool {
 			u := a.currentUser(r)
 			return u != nil && u.ID == f.Parent.(*picture).userID

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"mime"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stickyuploads/sticky"
@@ -44,6 +47,34 @@ type picture struct {
 	key      string // the picture's key in the permanent store
 	thumbKey string // its thumbnail's key; "" when none was made
 	userID   int64
+}
+
+// servedName is the name the file under key is served as: the picture's
+// own name, or for its thumbnail the picture's name with "-thumbnail" and
+// the thumbnail's own extension ("pic.png" gives "pic-thumbnail.jpg"). The
+// extension always says what the file is, so that it is served as such: a
+// PNG uploaded as "x.svg" is served as "x.png".
+func (p *picture) servedName(key string) string {
+	stem := strings.TrimSuffix(p.Name, path.Ext(p.Name))
+	if key == p.thumbKey && key != p.key {
+		return stem + "-" + thumbName + path.Ext(key)
+	}
+	if ext := path.Ext(p.Name); mime.TypeByExtension(strings.ToLower(ext)) != "" && baseType(mime.TypeByExtension(strings.ToLower(ext))) == baseType(p.Type) {
+		return p.Name
+	}
+	if ext := typeExt[baseType(p.Type)]; ext != "" {
+		return stem + ext
+	}
+	return p.Name
+}
+
+// typeExt is the extension of each type the gallery takes.
+var typeExt = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+
+// baseType is a media type without its parameters.
+func baseType(t string) string {
+	b, _, _ := strings.Cut(t, ";")
+	return strings.TrimSpace(strings.ToLower(b))
 }
 
 func (p *picture) ThumbURL() string { return "/gallery/" + strconv.FormatInt(p.ID, 10) + "/thumb" }
@@ -201,8 +232,8 @@ func (a *app) handlePicture(thumb bool) func(http.ResponseWriter, *http.Request,
 		}
 		p := &picture{ID: id}
 		err = a.db.QueryRowContext(r.Context(), `
-			SELECT user_id, file_name, file_key, thumb_key FROM pictures WHERE id = ?`,
-			id).Scan(&p.userID, &p.Name, &p.key, &p.thumbKey)
+			SELECT user_id, file_name, file_key, thumb_key, content_type FROM pictures WHERE id = ?`,
+			id).Scan(&p.userID, &p.Name, &p.key, &p.thumbKey, &p.Type)
 		if errors.Is(err, sql.ErrNoRows) {
 			http.NotFound(w, r)
 			return

@@ -62,6 +62,10 @@ func TestGallery(t *testing.T) {
 	if err != nil || cfg.Width != 320 || cfg.Height != 320 {
 		t.Errorf("thumb %dx%d (%v)", cfg.Width, cfg.Height, err)
 	}
+	// The thumbnail is served as what it is, under its own name.
+	if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); ct != "image/jpeg" || cd != `inline; filename="cat-thumbnail.jpg"` {
+		t.Errorf("thumb served as %q, %q; want image/jpeg, inline, cat-thumbnail.jpg", ct, cd)
+	}
 	resp, body = get(t, c, srv.URL+p.Image)
 	if resp.StatusCode != http.StatusOK || len(body) < 1000 {
 		t.Errorf("image: %s, %d bytes", resp.Status, len(body))
@@ -69,6 +73,23 @@ func TestGallery(t *testing.T) {
 	_, body = get(t, c, srv.URL+"/gallery")
 	if !strings.Contains(body, `src="/gallery/1/thumb"`) {
 		t.Errorf("the page does not show the picture:\n%s", body)
+	}
+
+	// A PNG named .svg is served as the PNG it is, and its thumbnail as a JPEG.
+	resp, body = postForm(t, c, srv.URL+galleryPath, map[string]string{"field": "gallery"}, map[string][2]string{"upload": {"drawing.svg", testPNG(t, 64, 64)}})
+	if err := json.Unmarshal([]byte(body), &up); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("upload of a PNG named .svg: %s %s", resp.Status, body)
+	}
+	r, err = c.PostForm(srv.URL+"/gallery", url.Values{"_gallery": {up.Stored}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	for path, want := range map[string]string{"/gallery/2/image": "image/png", "/gallery/2/thumb": "image/jpeg"} {
+		resp, _ := get(t, c, srv.URL+path)
+		if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); resp.StatusCode != http.StatusOK || ct != want || !strings.HasPrefix(cd, "inline") || strings.Contains(cd, ".svg") {
+			t.Errorf("%s of a PNG named .svg: %s, %q, %q; want %s, inline, not .svg", path, resp.Status, ct, cd, want)
+		}
 	}
 
 	// Nobody else sees it, nor can save alice's reference.
@@ -93,7 +114,7 @@ func TestGallery(t *testing.T) {
 		t.Errorf("document upload: %s %s", resp.Status, body)
 	}
 	files := regularFiles(t, filepath.Join(a.store.where, "files"))
-	if len(files) != 2 { // the picture and its thumbnail
-		t.Errorf("stored files %q, want the picture and its thumbnail", files)
+	if len(files) != 4 { // the pictures and their thumbnails
+		t.Errorf("stored files %q, want the pictures and their thumbnails", files)
 	}
 }
