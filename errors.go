@@ -26,6 +26,7 @@ var (
 	ErrStoreFull        = errors.New("sticky: store full")
 	ErrRateLimited      = errors.New("sticky: too many uploads")
 	ErrStalled          = errors.New("sticky: request body stalled")
+	ErrQuota            = errors.New("sticky: over the user's quota")
 )
 
 // userError pairs a sentinel with the sentence shown to the person.
@@ -72,7 +73,7 @@ func Status(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrQuota):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrType):
 		return http.StatusUnsupportedMediaType

@@ -396,7 +396,7 @@ func (c fineCall) whole(p fineParams, src io.Reader) (any, error) {
 		name = fineID(u.sign.keys[0], c.owner, p.uuid)
 	}
 	meta := handler.MetaData{"filename": in.Name, "field": p.field, "filetype": typ, "expires": u.expiry()}
-	id, _, err := u.put(ctx, handler.FileInfo{ID: name, MetaData: meta}, io.MultiReader(bytes.NewReader(head), src), rules.MaxSize)
+	id, _, err := u.putUnder(ctx, handler.FileInfo{ID: name, MetaData: meta}, io.MultiReader(bytes.NewReader(head), src), rules)
 	if errors.Is(err, ErrMalformed) { // put's only malformed: the body broke off
 		return nil, &fineError{error: err, retry: true}
 	}

@@ -76,9 +76,10 @@ var errSignIn = fail(ErrNotAllowed, "Please sign in to upload files.")
 
 // admit decides whether a file may come in, before any of its bytes is
 // stored: owner must be someone, the field's name well formed, the declared
-// size (when there is one) within the field's limit; then Config.Before may
-// refuse the file and Config.Rename rename it. It returns the incoming file
-// with its name cleaned, and the field's rules.
+// size (when there is one) within the field's limit and the owner's quota;
+// then Config.Before may refuse the file and Config.Rename rename it. It
+// returns the incoming file with its name cleaned, and the rules its bytes
+// are held to (the field's, its size limit lowered to the room left).
 func (u *Uploader) admit(r *http.Request, owner string, in Incoming) (Incoming, Rules, error) {
 	rules := u.rules(in.Field)
 	switch {
@@ -90,6 +91,17 @@ func (u *Uploader) admit(r *http.Request, owner string, in Incoming) (Incoming, 
 		return in, rules, fail(ErrEmpty, "The file is empty.")
 	case in.Size > rules.MaxSize:
 		return in, rules, tooLarge(rules.MaxSize)
+	}
+	room, err := u.quotaRoom(r, owner)
+	switch {
+	case err != nil:
+		return in, rules, err
+	case room.Files == 0 || room.Bytes >= 0 && in.Size > room.Bytes:
+		return in, rules, quotaFull(room, in.Size)
+	case room.Bytes >= 0 && room.Bytes < rules.MaxSize:
+		// Bytes that arrive are held to the room left, not only to the
+		// field's limit.
+		rules.MaxSize, rules.quotaBound = room.Bytes, &room
 	}
 	in.Name = CleanName(in.Name)
 	if u.before != nil {
@@ -152,11 +164,11 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 	if err != nil {
 		return nil, err
 	}
-	id, size, err := u.put(ctx, handler.FileInfo{MetaData: handler.MetaData{
+	id, size, err := u.putUnder(ctx, handler.FileInfo{MetaData: handler.MetaData{
 		"filename": in.Name,
 		"filetype": typ,
 		"expires":  u.expiry(),
-	}}, io.MultiReader(bytes.NewReader(head), src), rules.MaxSize)
+	}}, io.MultiReader(bytes.NewReader(head), src), rules)
 	if err != nil {
 		return nil, err
 	}
@@ -214,6 +226,16 @@ func (u *Uploader) complete(ctx context.Context, f *File, owner string, keep boo
 // refFor signs the reference to upload id for owner's field.
 func (u *Uploader) refFor(id, owner, field string) string {
 	return u.sign.sign(id, owner, scopeOf(u.path, field), u.ttl)
+}
+
+// putUnder puts a file of unknown length whose bytes are held to rules:
+// over the room a quota left, the error says so.
+func (u *Uploader) putUnder(ctx context.Context, info handler.FileInfo, src io.Reader, rules Rules) (string, int64, error) {
+	id, size, err := u.put(ctx, info, src, rules.MaxSize)
+	if errors.Is(err, ErrTooLarge) && rules.quotaBound != nil {
+		err = quotaFull(*rules.quotaBound, -1)
+	}
+	return id, size, err
 }
 
 // expiry is the metadata that dates a new upload.

@@ -136,6 +136,12 @@ type Config struct {
 	// sticky's own unique ids, so the default keeps the client's name.
 	Rename func(r *http.Request, in Incoming) string
 
+	// Quota, when set, tells how much room each user has left: an upload
+	// that does not fit is refused (413, ErrQuota) with a sentence saying
+	// how much room is left, before its bytes move when it declares its
+	// size, as they arrive when it does not.
+	Quota Quota
+
 	// Processors run, in order, on each file once all its bytes are in the
 	// temporary store, before the upload is answered: see Processor.
 	Processors []Processor
@@ -154,6 +160,8 @@ type Rules struct {
 	Accept []string
 	// MaxSize is the largest file accepted, in bytes.
 	MaxSize int64
+
+	quotaBound *Room // MaxSize is the quota's room left (see admit)
 }
 
 // Uploader receives uploads, signs references to them and reads forms that
@@ -169,6 +177,7 @@ type Uploader struct {
 	// bodyTimeout cuts bodies that stall (Config.BodyTimeout); 0: never.
 	bodyTimeout time.Duration
 	claims      claimSet // uploads being saved (see claim.go)
+	quota       Quota
 	store       handler.DataStore
 	term        handler.TerminaterDataStore
 	deferLen    handler.LengthDeferrerDataStore
@@ -205,6 +214,7 @@ func New(c Config) (*Uploader, error) {
 		sign:     signer{keys: c.Keys, now: time.Now},
 
 		before:     c.Before,
+		quota:      c.Quota,
 		rename:     c.Rename,
 		processors: c.Processors,
 	}

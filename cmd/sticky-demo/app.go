@@ -44,6 +44,7 @@ type app struct {
 	static   map[string]staticFile // by hashed name
 	urls     map[string]string     // source name → hashed URL
 	throttle *throttle             // failed sign-ins, password hashing
+	quota    usage                 // what each user may keep
 }
 
 // newApp prepares the data directory, the database, the storage and the
@@ -77,6 +78,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	}
 
 	a := &app{log: logger, maxSize: cfg.MaxSize, throttle: newThrottle()}
+	a.quota = usage{a: a, limit: cfg.Quota}
 	var err error
 	if a.db, err = openDB(ctx, cfg.DB); err != nil {
 		return nil, err
@@ -94,6 +96,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		TTL:       cfg.TempTTL,
 		Logger:    logger,
 		RateLimit: cfg.Rate,
+		Quota:     a.quota,
 	}
 	if a.store.temp == nil {
 		if uc.Store, err = sticky.NewDiskStore(filepath.Join(cfg.Data, "tmp")); err != nil {

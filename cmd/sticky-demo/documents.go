@@ -68,7 +68,13 @@ func (a *app) handleDocuments(w http.ResponseWriter, r *http.Request, u *user) {
 		}
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
-	a.renderFlash(w, r, http.StatusOK, "documents", "Your documents", u, flash, docs)
+	a.renderFlash(w, r, http.StatusOK, "documents", "Your documents", u, flash, documentsPage{Docs: docs, Usage: a.quota.usageLine(r.Context(), u.ID)})
+}
+
+// documentsPage is the data of the list of documents.
+type documentsPage struct {
+	Docs  []document
+	Usage string // what the user keeps against the quota
 }
 
 // newPage is the data of the new-document form.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -169,5 +170,19 @@ func TestConnectionCapPerAddress(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if res, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || res.StatusCode != http.StatusOK {
 		t.Errorf("after a place was freed: %v %v", res, err)
+	}
+}
+
+// The demo's quota counts what a user keeps; an upload that does not fit
+// is refused with the room left, and the documents page shows the usage.
+func TestQuota(t *testing.T) {
+	_, srv := newTestServer(t, func(c *config) { c.Quota = 1000 })
+	c := login(t, srv, "alice", "wonderland")
+	resp, body := postForm(t, c, srv.URL+"/uploads/", map[string]string{"field": "file"}, map[string][2]string{"upload": {"big.txt", strings.Repeat("x", 2000)}})
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "only 1000 bytes of room left") {
+		t.Errorf("over the quota: %s %s", resp.Status, body)
+	}
+	if _, page := get(t, c, srv.URL+"/"); !strings.Contains(page, "You keep 0 bytes of 1000 bytes.") {
+		t.Errorf("the documents page does not show the usage:\n%s", page)
 	}
 }

@@ -30,6 +30,9 @@
 //		Users created earlier keep working.
 //	-max-size size
 //		largest file accepted, like 20MiB, 512KiB or 1GiB (default 20MiB).
+//	-quota size
+//		what each user may keep, documents and pictures together (default
+//		1GiB); 0 for no limit.
 //	-s3-bucket name
 //		keep the temporary uploads (under sticky-temp/) and the documents
 //		(under documents/) in this S3 bucket instead of the -data directory.
@@ -113,6 +116,7 @@ type config struct {
 	DB      string     // the SQLite file; default Data/demo.db
 	Users   []userSpec // from -user; empty means "demo/demo on the first run"
 	MaxSize int64
+	Quota   int64 // what each user may keep, in bytes; 0 for no limit
 	Secret  []byte // from STICKY_SECRET; nil means "use or create the key file"
 
 	S3Bucket   string // "" keeps everything in Data
@@ -207,11 +211,13 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		c       config
 		users   userFlags
 		maxSize = "20MiB"
+		quota   = "1GiB"
 	)
 	fset.StringVar(&c.Addr, "addr", defaultAddr, "`address` to listen on; port 0 picks a free port")
 	fset.StringVar(&c.Data, "data", defaultData, "`directory` for the database, files, temporary uploads and signing key")
 	fset.Var(&users, "user", "create the user `name:password` (or reset its password); repeatable; default on first run: demo:demo")
 	fset.StringVar(&maxSize, "max-size", maxSize, "largest accepted file, like 20MiB, 512KiB or 1GiB")
+	fset.StringVar(&quota, "quota", quota, "what each user may keep, documents and pictures together, like 1GiB; 0 for no limit")
 	fset.StringVar(&c.DB, "db", "", "SQLite database `file`, which demos on one machine may share (default demo.db in the -data directory)")
 	fset.StringVar(&c.S3Bucket, "s3-bucket", "", "keep temporary uploads and documents in this S3 `bucket` (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)")
 	fset.StringVar(&c.S3Endpoint, "s3-endpoint", "", "`URL` of an S3-compatible server (path-style); default: AWS")
@@ -238,6 +244,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		return config{}, fmt.Errorf("-max-size %q: must be more than zero", maxSize)
 	}
 	c.MaxSize = n
+	if c.Quota, err = sticky.ParseSize(quota); err != nil {
+		return config{}, fmt.Errorf("-quota: %w", err)
+	}
 	c.Users = users
 	if c.Data == "" {
 		return config{}, errors.New("-data: the directory name is empty")
