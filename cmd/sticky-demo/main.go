@@ -116,7 +116,7 @@ type config struct {
 	DB      string     // the SQLite file; default Data/demo.db
 	Users   []userSpec // from -user; empty means "demo/demo on the first run"
 	MaxSize int64
-	Quota   int64 // what each user may keep, in bytes; 0 for no limit
+	Quota   int64  // what each user may keep, in bytes; 0 for no limit
 	Secret  []byte // from STICKY_SECRET; nil means "use or create the key file"
 
 	S3Bucket   string // "" keeps everything in Data
