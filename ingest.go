@@ -87,6 +87,8 @@ func (u *Uploader) admit(r *http.Request, owner string, in Incoming) (Incoming, 
 		return in, rules, errSignIn
 	case in.Field != "" && !validField(in.Field):
 		return in, rules, fail(ErrMalformed, "The upload named its field wrongly.")
+	case u.onlyFields && !u.listed(in.Field):
+		return in, rules, fail(ErrMalformed, "This form has no file field of that name.")
 	case in.Size == 0:
 		return in, rules, fail(ErrEmpty, "The file is empty.")
 	case in.Size > rules.MaxSize:

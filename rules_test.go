@@ -100,3 +100,25 @@ func TestFieldRules(t *testing.T) {
 		t.Errorf("notes widget: %s", w)
 	}
 }
+
+// With OnlyFields, a field that Fields does not list is refused on every
+// way in; without it, it takes the general rules.
+func TestOnlyFields(t *testing.T) {
+	for _, only := range []bool{false, true} {
+		up, _ := newTestUploader(t, Config{Fields: map[string]Rules{"doc": {}}, OnlyFields: only})
+		srv := waysServer(t, up)
+		for _, way := range entries {
+			if way.name == "form" {
+				continue // a form keeps no file for an unlisted field either way (TestFormKeepsNoFileForUnlistedField)
+			}
+			got := way.send(t, srv, up, "alice", "stray", "a.txt", []byte("hi\n"))
+			want := http.StatusOK
+			if only {
+				want = http.StatusBadRequest
+			}
+			if got.status != want {
+				t.Errorf("OnlyFields %v, %s: %d %q, want %d", only, way.name, got.status, got.msg, want)
+			}
+		}
+	}
+}

@@ -82,6 +82,10 @@ type Config struct {
 	// its field before the file (the client script does).
 	Fields map[string]Rules
 
+	// OnlyFields refuses, on every way in, a file for a field that Fields
+	// does not list (400), instead of holding it to Accept and MaxSize.
+	OnlyFields bool
+
 	// MaxFormSize bounds a whole form post read by ReadForm.
 	// Default: the largest MaxSize (of all fields) + 10 MiB.
 	MaxFormSize int64
@@ -177,6 +181,7 @@ type Uploader struct {
 	// bodyTimeout cuts bodies that stall (Config.BodyTimeout); 0: never.
 	bodyTimeout time.Duration
 	claims      claimSet // uploads being saved (see claim.go)
+	onlyFields  bool
 	quota       Quota
 	store       handler.DataStore
 	term        handler.TerminaterDataStore
@@ -215,6 +220,7 @@ func New(c Config) (*Uploader, error) {
 
 		before:     c.Before,
 		quota:      c.Quota,
+		onlyFields: c.OnlyFields,
 		rename:     c.Rename,
 		processors: c.Processors,
 	}

@@ -39,6 +39,9 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{if .Multiple}} multiple{{end}}{{with .Accept}} accept="{{.}}"{{end}}` +
 		`{{if and .Required (not .Any)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
+		// The hint and the error stand next to the input, near its label.
+		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
+		`<span class="sticky-error" id="{{.ID}}-error" role="alert">{{.Error}}</span>` +
 		`{{if .Multiple}}` +
 		`<ul class="sticky-list"{{if not .Any}} hidden{{end}}>{{range .List}}` +
 		`<li class="sticky-item" data-kept><input type="hidden" name="_{{$.Name}}" value="{{.Ref}}">` +
@@ -66,9 +69,7 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
 		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
 		`{{end}}` +
-		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
 		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
-		`<span class="sticky-error" id="{{.ID}}-error" role="alert">{{.Error}}</span>` +
 		`</div>`))
 
 // keptView is what the widget shows of a kept file.
