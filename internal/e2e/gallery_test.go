@@ -59,6 +59,9 @@ func TestGallery(t *testing.T) {
 		}
 	}
 	waitGallery(t, b, "every row done", `[...document.querySelectorAll('.sticky-item')].every(r => r.dataset.stickyState === 'done') && !document.querySelector('[data-sticky-uploader] .sticky-status').textContent.includes('uploading')`, 5*time.Second)
+	// A saved picture's row offers no Remove, which would drop only the
+	// row: it says the picture is in the gallery.
+	waitGallery(t, b, "saved rows say so", `[...document.querySelectorAll('.sticky-item.gallery-saved')].length === 3 && [...document.querySelectorAll('.sticky-item.gallery-saved')].every(r => !r.querySelector('.sticky-remove') && r.textContent.includes('Saved to the gallery.'))`, 5*time.Second)
 	b.screenshot(t, "gallery.png")
 
 	// A big picture over tus, throttled; the connection is cut once.

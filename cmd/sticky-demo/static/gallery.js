@@ -44,7 +44,17 @@
       }).then(function (out) {
         (out.pictures || []).forEach(add);
         showError(out.error || '');
-        if (out.pictures && out.pictures.length && row && row.classList) row.classList.add('gallery-saved');
+        if (out.pictures && out.pictures.length && row && row.classList) {
+          // Saved for good: the row's Remove would only drop the row, not
+          // the picture, so it goes; the row says where the picture went.
+          row.classList.add('gallery-saved');
+          var remove = row.querySelector('.sticky-remove');
+          if (remove) remove.remove();
+          var note = document.createElement('span');
+          note.className = 'gallery-saved-note';
+          note.textContent = 'Saved to the gallery.';
+          row.appendChild(note);
+        }
       }, function () {
         showError('The picture could not be saved: the network connection was lost.');
       });
