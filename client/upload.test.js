@@ -50,7 +50,15 @@ test('a refusal: the sentence shown, the input cleared and marked', () => {
   assert.equal(input.value, '');
   assert.equal(input.getAttribute('aria-invalid'), 'true');
   assert.equal(w.getAttribute('data-sticky-state'), 'failed');
+  assert.equal(w.querySelector('.sticky-retry').hidden, true, 'no Retry for a file that would be refused again');
   assert.deepEqual(events.slice(-1), ['error']);
+});
+
+test('a failure that may pass on a second try offers Retry', () => {
+  const { ctx, w, item, uploads } = field();
+  ctx.start(item, file('a.png'));
+  uploads[0].done({ ok: false, status: 503, message: 'The file could not be stored right now.' });
+  assert.equal(w.querySelector('.sticky-retry').hidden, false);
 });
 
 test('sticky:before-upload can say no', () => {

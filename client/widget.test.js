@@ -43,6 +43,10 @@ test('render: the controls of each phase', () => {
   assert.equal(w.getAttribute('data-sticky-state'), 'uploading');
   ctx.render(item, 'failed');
   assert.equal(shown(), 'retry');
+  item.refused = true; // refused for its size or type: it would fail again
+  ctx.render(item, 'failed');
+  assert.equal(shown(), '');
+  item.refused = false;
   w.querySelector('input[type=hidden]').value = 'REF';
   ctx.render(item, 'done');
   assert.equal(shown(), 'kept replace remove');

@@ -7,7 +7,7 @@ function start(item, file, quiet) {
   stop(item);
   item.file = file;
   item.uploadedFile = item.reply = null;
-  item.loaded = 0;
+  item.loaded = item.refused = 0;
   setText(parts.error, '');
   if (!state.isList) parts.input.removeAttribute('aria-invalid');
   if (!fire(el, 'before-upload', { file: file, field: fieldOf(wrapper) }, true)) {
@@ -91,6 +91,7 @@ function finish(item, reply) {
   var wrapper = item.wrapper, state = states.get(wrapper), el = item.element, parts = partsOf(el);
   var file = item.file, form = parts.input.form, data = reply.data;
   if (!reply.ok) {
+    item.refused = rejected(reply.status); // sending it again can only fail again
     dropSubmission(form);
     setText(parts.error, reply.message);
     if (!state.isList) {

@@ -56,7 +56,7 @@ function render(item, phase) {
   var uploading = phase === 'uploading', kept = el === item.wrapper && !!parts.ref.value;
   show(parts.progress, uploading);
   show(parts.cancel, uploading);
-  show(parts.retry, phase === 'failed' || phase === 'cancelled');
+  show(parts.retry, phase === 'failed' && !item.refused || phase === 'cancelled');
   show(parts.kept, kept);
   show(parts.replace, kept);
   show(parts.remove, el === item.wrapper ? kept : !uploading);
