@@ -37,6 +37,7 @@ test('success: the reference, name and size shown, events in order', () => {
   assert.equal(w.hasAttribute('data-kept'), true);
   assert.equal(w.getAttribute('data-sticky-state'), 'done');
   assert.deepEqual(events, ['before-upload', 'start', 'progress', 'success']);
+  assert.equal(status(), 'a.png uploaded.', '"Uploading…" does not outlast the upload, even within a second of it');
   assert.equal(ctx.running, 0);
 });
 

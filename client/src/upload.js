@@ -101,7 +101,7 @@ function finish(item, reply) {
     render(item, 'failed');
     syncRequired(wrapper);
     fire(el, 'error', { status: reply.status, message: reply.message, file: file });
-    return say(wrapper, settle(wrapper, 'bad', file.name));
+    return say(wrapper, settle(wrapper, 'bad', file.name), 1);
   }
   var name = data.filename || file.name;
   item.uploadedFile = file;
@@ -113,7 +113,8 @@ function finish(item, reply) {
   render(item, 'done');
   syncRequired(wrapper);
   fire(el, 'success', { response: data, file: file });
-  say(wrapper, settle(wrapper, 'ok', name));
+  // Said at once: "Uploading…" must not outlast the upload.
+  say(wrapper, settle(wrapper, 'ok', name), 1);
   submitIfReady(form);
 }
 
