@@ -51,11 +51,7 @@ func NewSite(t testing.TB, c sticky.Config) *Site {
 		c.Path = sticky.DefaultPath
 	}
 	if c.Store == nil {
-		store, err := sticky.NewDiskStore(filepath.Join(t.TempDir(), "uploads"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Store = store
+		c.Store = Disk(t, filepath.Join(t.TempDir(), "uploads"))
 	}
 	up, err := sticky.New(c)
 	if err != nil {
@@ -169,4 +165,14 @@ func httptestRequest(ctx context.Context, body io.Reader, contentType string) *h
 	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/documents/new", body)
 	r.Header.Set("Content-Type", contentType)
 	return r
+}
+
+// Disk returns a disk store in dir, failing the test when it cannot.
+func Disk(t testing.TB, dir string) *sticky.DiskStore {
+	t.Helper()
+	s, err := sticky.NewDiskStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/storetest"
 )
 
 // The client tests run the script against a small server of their own
@@ -109,7 +110,7 @@ func startClientServer(t *testing.T) *clientServer {
 		Fields: map[string]sticky.Rules{
 			"photos": {Accept: []string{"image/*", ".txt"}},
 		},
-		Store: mustStore(t, filepath.Join(t.TempDir(), "uploads")),
+		Store: storetest.Disk(t, filepath.Join(t.TempDir(), "uploads")),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -717,13 +718,4 @@ func clientBinary(t *testing.T, dir, name string, size int) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func mustStore(t testing.TB, dir string) *sticky.DiskStore {
-	t.Helper()
-	s, err := sticky.NewDiskStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

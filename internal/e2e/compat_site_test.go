@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/storetest"
 )
 
 // The compatibility tests' site signs its visitor in with this cookie.
@@ -53,7 +54,7 @@ func newCompatSite(t *testing.T, modules string, pages map[string]string) *compa
 		},
 		MaxSize: 32 << 20,
 		Fields:  map[string]sticky.Rules{"image": {Accept: []string{"image/*"}}},
-		Store:   mustStore(t, s.store),
+		Store:   storetest.Disk(t, s.store),
 		Logger:  slog.New(slog.NewTextHandler(t.Output(), nil)),
 	})
 	if err != nil {

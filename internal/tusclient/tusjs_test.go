@@ -27,6 +27,7 @@ import (
 	"github.com/stickyuploads/sticky/internal/needs"
 	"github.com/stickyuploads/sticky/internal/tmpcheck"
 	"github.com/stickyuploads/sticky/internal/tusclient"
+	"github.com/stickyuploads/sticky/storetest"
 )
 
 // tusJSVersion is the tus-js-client the test runs, pinned in
@@ -182,7 +183,7 @@ func TestTusJSClientResumes(t *testing.T) {
 		Keys:     [][]byte{bytes.Repeat([]byte("k"), 32)},
 		Identity: func(r *http.Request) string { return r.Header.Get("X-User") },
 		MaxSize:  64 << 20,
-		Store:    mustStore(t, filepath.Join(dir, "store")),
+		Store:    storetest.Disk(t, filepath.Join(dir, "store")),
 		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -291,13 +292,4 @@ func ExampleClient() {
 	// Output:
 	// 201
 	// 204 true
-}
-
-func mustStore(t testing.TB, dir string) *sticky.DiskStore {
-	t.Helper()
-	s, err := sticky.NewDiskStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
