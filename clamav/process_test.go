@@ -15,16 +15,17 @@ import (
 
 	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/clamav"
+	"github.com/stickyuploads/sticky/internal/clamdtest"
 	"github.com/stickyuploads/sticky/storetest"
 )
 
-const infectedMessage = "This file contains a virus (" + eicarSignature + ") and was not accepted."
+const infectedMessage = "This file contains a virus (" + clamdtest.EICARSignature + ") and was not accepted."
 
 // site is a sticky site whose uploads s scans, with s's log captured and
 // its temporary store in dir.
-func newSite(t *testing.T, s *clamav.Scanner) (site *storetest.Site, log *lockedBuffer, dir string) {
+func newSite(t *testing.T, s *clamav.Scanner) (site *storetest.Site, log *clamdtest.Buffer, dir string) {
 	t.Helper()
-	log = &lockedBuffer{}
+	log = &clamdtest.Buffer{}
 	s.Logger = slog.New(slog.NewJSONHandler(log, nil))
 	dir = t.TempDir()
 	store, err := sticky.NewDiskStore(dir)
@@ -48,7 +49,7 @@ func files(t *testing.T, dir string) []string {
 }
 
 // records decodes the JSON log records in log.
-func records(t *testing.T, log *lockedBuffer) []map[string]any {
+func records(t *testing.T, log *clamdtest.Buffer) []map[string]any {
 	t.Helper()
 	var recs []map[string]any
 	for line := range strings.Lines(log.String()) {
@@ -63,7 +64,7 @@ func records(t *testing.T, log *lockedBuffer) []map[string]any {
 
 // checkAudit checks that log holds one audit record of an infected file,
 // and returns it.
-func checkAudit(t *testing.T, log *lockedBuffer, name string, size int, field string) map[string]any {
+func checkAudit(t *testing.T, log *clamdtest.Buffer, name string, size int, field string) map[string]any {
 	t.Helper()
 	recs := records(t, log)
 	if len(recs) != 1 {
@@ -71,7 +72,7 @@ func checkAudit(t *testing.T, log *lockedBuffer, name string, size int, field st
 	}
 	rec := recs[0]
 	for k, want := range map[string]any{"level": "WARN", "user": storetest.User, "file": name,
-		"size": float64(size), "field": field, "signature": eicarSignature} {
+		"size": float64(size), "field": field, "signature": clamdtest.EICARSignature} {
 		if rec[k] != want {
 			t.Errorf("audit record: %s = %#v, want %#v (%v)", k, rec[k], want, rec)
 		}
@@ -80,7 +81,7 @@ func checkAudit(t *testing.T, log *lockedBuffer, name string, size int, field st
 }
 
 func TestProcess(t *testing.T) {
-	d := startClamd(t, clamdOptions{})
+	d := clamdtest.Start(t, clamdtest.Options{})
 
 	t.Run("clean file passes", func(t *testing.T) {
 		site, log, dir := newSite(t, &clamav.Scanner{Addr: d.Addr})
@@ -102,19 +103,19 @@ func TestProcess(t *testing.T) {
 
 	t.Run("infected file refused on the endpoint", func(t *testing.T) {
 		site, log, dir := newSite(t, &clamav.Scanner{Addr: d.Addr})
-		status, rep, err := site.Upload(t.Context(), "doc", "invoice.txt", bytes.NewReader(eicar))
+		status, rep, err := site.Upload(t.Context(), "doc", "invoice.txt", bytes.NewReader(clamdtest.EICAR))
 		if err != nil || status != http.StatusUnprocessableEntity || rep.IsValid || rep.Message() != infectedMessage {
 			t.Errorf("upload: %d %+v %v; want 422 %q", status, rep, err, infectedMessage)
 		}
 		if left := files(t, dir); len(left) > 0 {
 			t.Errorf("left in the store: %v", left)
 		}
-		checkAudit(t, log, "invoice.txt", len(eicar), "doc")
+		checkAudit(t, log, "invoice.txt", len(clamdtest.EICAR), "doc")
 	})
 
 	t.Run("infected file refused in a form post", func(t *testing.T) {
 		site, log, dir := newSite(t, &clamav.Scanner{Addr: d.Addr})
-		f, err := site.PostFile(t.Context(), "doc", "invoice.txt", eicar)
+		f, err := site.PostFile(t.Context(), "doc", "invoice.txt", clamdtest.EICAR)
 		if f != nil || !errors.Is(err, sticky.ErrRefused) || sticky.Status(err) != http.StatusUnprocessableEntity ||
 			!strings.Contains(err.Error(), infectedMessage) {
 			t.Errorf("Form.File = %v, %v (status %d); want a 422 refusal saying %q", f, err, sticky.Status(err), infectedMessage)
@@ -122,7 +123,7 @@ func TestProcess(t *testing.T) {
 		if left := files(t, dir); len(left) > 0 {
 			t.Errorf("left in the store: %v", left)
 		}
-		checkAudit(t, log, "invoice.txt", len(eicar), "doc")
+		checkAudit(t, log, "invoice.txt", len(clamdtest.EICAR), "doc")
 	})
 
 	t.Run("quarantine", func(t *testing.T) {
@@ -132,14 +133,14 @@ func TestProcess(t *testing.T) {
 		}
 		defer q.Close()
 		site, log, dir := newSite(t, &clamav.Scanner{Addr: d.Addr, Quarantine: q})
-		status, rep, _ := site.Upload(t.Context(), "doc", "invoice.txt", bytes.NewReader(eicar))
+		status, rep, _ := site.Upload(t.Context(), "doc", "invoice.txt", bytes.NewReader(clamdtest.EICAR))
 		if status != http.StatusUnprocessableEntity || rep.Message() != infectedMessage {
 			t.Errorf("upload: %d %+v; want 422 %q", status, rep, infectedMessage)
 		}
 		if left := files(t, dir); len(left) > 0 {
 			t.Errorf("left in the store: %v", left)
 		}
-		key, _ := checkAudit(t, log, "invoice.txt", len(eicar), "doc")["quarantine"].(string)
+		key, _ := checkAudit(t, log, "invoice.txt", len(clamdtest.EICAR), "doc")["quarantine"].(string)
 		if len(key) != 32 {
 			t.Fatalf("the audit record names the quarantined copy %q", key)
 		}
@@ -148,7 +149,7 @@ func TestProcess(t *testing.T) {
 			t.Fatalf("quarantine holds %v, want the file and its record", kept)
 		}
 		b, err := q.ReadFile(key)
-		if err != nil || !bytes.Equal(b, eicar) {
+		if err != nil || !bytes.Equal(b, clamdtest.EICAR) {
 			t.Errorf("quarantined copy: %q, %v", b, err)
 		}
 		var rec clamav.Record
@@ -156,8 +157,8 @@ func TestProcess(t *testing.T) {
 		if err == nil {
 			err = json.Unmarshal(meta, &rec)
 		}
-		want := clamav.Record{Key: key, User: storetest.User, Name: "invoice.txt", Size: int64(len(eicar)),
-			Type: "text/plain", Field: "doc", Signature: eicarSignature, Time: rec.Time}
+		want := clamav.Record{Key: key, User: storetest.User, Name: "invoice.txt", Size: int64(len(clamdtest.EICAR)),
+			Type: "text/plain", Field: "doc", Signature: clamdtest.EICARSignature, Time: rec.Time}
 		if err != nil || rec != want || time.Since(rec.Time) > time.Minute {
 			t.Errorf("quarantine record: %+v, %v; want %+v", rec, err, want)
 		}
@@ -171,7 +172,7 @@ func TestProcess(t *testing.T) {
 
 func TestProcessClamdDown(t *testing.T) {
 	const unavailable = "Files cannot be checked for viruses right now. Please try again in a few minutes."
-	d := startClamd(t, clamdOptions{})
+	d := clamdtest.Start(t, clamdtest.Options{})
 	d.Stop()
 
 	site, log, dir := newSite(t, &clamav.Scanner{Addr: d.Addr})
@@ -201,7 +202,7 @@ func TestProcessClamdDown(t *testing.T) {
 }
 
 func TestProcessStreamMaxLength(t *testing.T) {
-	d := startClamd(t, clamdOptions{streamMaxLength: "1M"})
+	d := clamdtest.Start(t, clamdtest.Options{StreamMaxLength: "1M"})
 	big := bytes.Repeat([]byte("All work and no play makes Jack a dull boy.\n"), 3<<20/44)
 	for _, tt := range []struct {
 		name    string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stickyuploads/sticky/clamav"
+	"github.com/stickyuploads/sticky/internal/clamdtest"
 )
 
 func TestScan(t *testing.T) {
@@ -20,15 +22,15 @@ func TestScan(t *testing.T) {
 		big[i] = byte(i*7 + i>>9)
 	}
 	bigInfected := bytes.Clone(big)
-	copy(bigInfected[len(big)-len(bodyMark)-100:], bodyMark)
+	copy(bigInfected[len(big)-len(clamdtest.BodyMark)-100:], clamdtest.BodyMark)
 
 	for _, o := range []struct {
 		name string
-		opts clamdOptions
-	}{{"unix socket", clamdOptions{}}, {"tcp", clamdOptions{tcp: true}}} {
+		opts clamdtest.Options
+	}{{"unix socket", clamdtest.Options{}}, {"tcp", clamdtest.Options{TCP: true}}} {
 		t.Run(o.name, func(t *testing.T) {
 			t.Parallel()
-			d := startClamd(t, o.opts)
+			d := clamdtest.Start(t, o.opts)
 			s := &clamav.Scanner{Addr: d.Addr}
 			for _, tt := range []struct {
 				name string
@@ -36,11 +38,11 @@ func TestScan(t *testing.T) {
 				want string
 			}{
 				{"clean text", []byte("Dear Sir or Madam,\nplease find my report attached.\n"), ""},
-				{"eicar", eicar, eicarSignature},
-				{"eicar with a byte more", append(bytes.Clone(eicar), '\n'), ""}, // a hash signature matches exact files only
+				{"clamdtest.EICAR", clamdtest.EICAR, clamdtest.EICARSignature},
+				{"clamdtest.EICAR with a byte more", append(bytes.Clone(clamdtest.EICAR), '\n'), ""}, // a hash signature matches exact files only
 				{"one byte", []byte{0}, ""},
 				{"clean 10 MiB", big, ""},
-				{"10 MiB with a virus near its end", bigInfected, bodySignature},
+				{"10 MiB with a virus near its end", bigInfected, clamdtest.BodySignature},
 			} {
 				start := time.Now()
 				sig, err := s.Scan(t.Context(), bytes.NewReader(tt.data))
@@ -56,7 +58,7 @@ func TestScan(t *testing.T) {
 }
 
 func TestPingVersion(t *testing.T) {
-	d := startClamd(t, clamdOptions{})
+	d := clamdtest.Start(t, clamdtest.Options{})
 	s := &clamav.Scanner{Addr: d.Addr}
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
@@ -78,7 +80,7 @@ func TestPingVersion(t *testing.T) {
 
 func TestScanStreamMaxLength(t *testing.T) {
 	for _, tcp := range []bool{false, true} {
-		d := startClamd(t, clamdOptions{streamMaxLength: "1M", tcp: tcp})
+		d := clamdtest.Start(t, clamdtest.Options{StreamMaxLength: "1M", TCP: tcp})
 		s := &clamav.Scanner{Addr: d.Addr}
 		for _, tt := range []struct {
 			size    int
@@ -140,7 +142,7 @@ func TestScanUnavailable(t *testing.T) {
 	} {
 		s := &clamav.Scanner{Addr: tt.addr, Timeout: 300 * time.Millisecond, DialTimeout: 300 * time.Millisecond}
 		start := time.Now()
-		sig, err := s.Scan(t.Context(), bytes.NewReader(eicar))
+		sig, err := s.Scan(t.Context(), bytes.NewReader(clamdtest.EICAR))
 		if !errors.Is(err, clamav.ErrUnavailable) || sig != "" {
 			t.Errorf("%s: Scan = %q, %v; want ErrUnavailable", tt.name, sig, err)
 		}
@@ -156,7 +158,7 @@ func TestScanUnavailable(t *testing.T) {
 	s := &clamav.Scanner{Addr: silent.Addr().String()}
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	if _, err := s.Scan(ctx, bytes.NewReader(eicar)); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, clamav.ErrUnavailable) {
+	if _, err := s.Scan(ctx, bytes.NewReader(clamdtest.EICAR)); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, clamav.ErrUnavailable) {
 		t.Errorf("Scan with a request that ends: %v; want the request's error", err)
 	}
 }
@@ -176,9 +178,20 @@ func (r *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestScanReadError(t *testing.T) {
-	d := startClamd(t, clamdOptions{})
+	d := clamdtest.Start(t, clamdtest.Options{})
 	s := &clamav.Scanner{Addr: d.Addr}
 	if _, err := s.Scan(t.Context(), &failingReader{n: 100 << 10}); !errors.Is(err, errDisk) || errors.Is(err, clamav.ErrUnavailable) {
 		t.Errorf("Scan of a failing reader: %v; want its error", err)
 	}
+}
+
+// freePort returns a TCP port free on 127.0.0.1 a moment ago.
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
