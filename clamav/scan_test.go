@@ -195,3 +195,21 @@ func freePort(t testing.TB) string {
 	defer l.Close()
 	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
+
+// BenchmarkScan10MiB scans a clean 10 MiB file with the tests' clamd,
+// whose database is two signatures: the cost of the protocol and of
+// clamd's reading, not of ClamAV's full databases.
+func BenchmarkScan10MiB(b *testing.B) {
+	d := clamdtest.Start(b, clamdtest.Options{})
+	s := &clamav.Scanner{Addr: d.Addr}
+	data := make([]byte, 10<<20)
+	for i := range data {
+		data[i] = byte(i*7 + i>>9)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if sig, err := s.Scan(b.Context(), bytes.NewReader(data)); err != nil || sig != "" {
+			b.Fatal(sig, err)
+		}
+	}
+}
