@@ -42,9 +42,8 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader) (signature string, err 
 		return "", err
 	}
 	defer stop()
-	var readErr error // an error of r, not of clamd
-	werr := sendStream(conn, r, &readErr)
-	if readErr != nil {
+	readErr, werr := sendStream(conn, r)
+	if readErr != nil { // r's, not clamd's
 		return "", readErr
 	}
 	// clamd closes the stream early when it is over StreamMaxLength, and
@@ -133,9 +132,9 @@ func (s *Scanner) unavailable(ctx context.Context, step string, err error) error
 }
 
 // sendStream writes the INSTREAM command, r in chunks each led by its
-// length (4 bytes, big-endian), and the empty chunk that ends it. An
-// error reading r is put in readErr; the error returned is of the writes.
-func sendStream(w io.Writer, r io.Reader, readErr *error) error {
+// length (4 bytes, big-endian), and the empty chunk that ends it. It
+// returns an error reading r apart from an error writing to w.
+func sendStream(w io.Writer, r io.Reader) (readErr, writeErr error) {
 	bw := bufio.NewWriterSize(w, chunkSize+4)
 	bw.WriteString("zINSTREAM\x00")
 	buf := make([]byte, 4+chunkSize)
@@ -144,20 +143,19 @@ func sendStream(w io.Writer, r io.Reader, readErr *error) error {
 		if n > 0 {
 			binary.BigEndian.PutUint32(buf, uint32(n))
 			if _, werr := bw.Write(buf[:4+n]); werr != nil {
-				return werr
+				return nil, werr
 			}
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break
 		}
 		if err != nil {
-			*readErr = err
-			return nil
+			return err, nil
 		}
 	}
 	binary.BigEndian.PutUint32(buf, 0)
 	bw.Write(buf[:4])
-	return bw.Flush()
+	return nil, bw.Flush()
 }
 
 // readReply reads clamd's reply to a z-command, which ends with a NUL byte
