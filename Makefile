@@ -3,12 +3,12 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw nginx lint node unit loadshort e2e fuzz demo bench loadtest
+.PHONY: test deps chromium versitygw nginx clamd lint node unit loadshort e2e fuzz demo bench loadtest
 
 test: deps lint node unit loadshort e2e fuzz
 	@echo "make test: all passed"
 
-deps: chromium versitygw nginx
+deps: chromium versitygw nginx clamd
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -32,9 +32,18 @@ nginx:
 	} || { echo "make test: FAILED to install nginx (apt-get install nginx); the private-files tests run behind it" >&2; exit 1; }
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { echo "make test: nginx is still missing" >&2; exit 1; }
 
-# Under make, a test whose program (Chromium, nginx, versitygw, node, npm)
-# is missing fails instead of skipping: deps has installed them all. nginx
-# is found on PATH, and Debian puts it in /usr/sbin.
+# clamd only: the tests start their own, with a database they write, and
+# never run freshclam.
+clamd:
+	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { \
+		echo "make test: installing clamav-daemon with apt-get"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clamav-daemon >/dev/null; \
+	} || { echo "make test: FAILED to install clamd (apt-get install clamav-daemon); the virus-scanning tests need it" >&2; exit 1; }
+	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { echo "make test: clamd is still missing" >&2; exit 1; }
+
+# Under make, a test whose program (Chromium, nginx, versitygw, clamd, node,
+# npm) is missing fails instead of skipping: deps has installed them all.
+# nginx and clamd are found on PATH, and Debian puts them in /usr/sbin.
 unit e2e loadshort fuzz: export STICKY_TEST_STRICT := 1
 unit e2e loadshort fuzz: export PATH := $(PATH):/usr/sbin
 

@@ -16,10 +16,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/clamav"
 	"github.com/stickyuploads/sticky/private"
 	"github.com/stickyuploads/sticky/private/bucket"
 )
@@ -98,6 +100,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		RateLimit: cfg.Rate,
 		Quota:     a.quota,
 	}
+	if cfg.Clamd != "" { // first, so that nothing else reads an infected file
+		uc.Processors = []sticky.Processor{&clamav.Scanner{Addr: cfg.Clamd, Logger: logger}}
+	}
 	if a.store.temp == nil {
 		if uc.Store, err = sticky.NewDiskStore(filepath.Join(cfg.Data, "tmp")); err != nil {
 			a.Close()
@@ -128,7 +133,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	} else {
 		gc.Store, gc.Locker = a.store.galleryTemp, a.store.galleryTemp.Locker()
 	}
-	gc.Processors = galleryProcessors()
+	gc.Processors = append(slices.Clip(uc.Processors), galleryProcessors()...)
 	a.gallery, err = sticky.New(gc)
 	if err != nil {
 		a.Close()

@@ -52,6 +52,10 @@
 //	-sweep-every duration
 //		how often abandoned temporary uploads are removed (default 10m;
 //		0 turns the sweeping off).
+//	-clamd address
+//		scan every upload for viruses with clamd, at this Unix socket path
+//		(Debian's is /run/clamav/clamd.ctl) or host:port. Infected files
+//		are refused; while clamd is unreachable, uploads are refused (503).
 //
 // The signing key for upload references comes from the environment variable
 // STICKY_SECRET when it is set (at least 32 bytes). Otherwise a random key is
@@ -125,6 +129,7 @@ type config struct {
 	Rate       int           // Config.RateLimit: uploads a minute per user; 0 for no limit
 	TempTTL    time.Duration // Config.TTL: how long a chosen file is kept
 	SweepEvery time.Duration // 0: no sweeping
+	Clamd      string        // clamd's socket or host:port; "" scans nothing
 }
 
 // userSpec is one -user name:password.
@@ -224,6 +229,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fset.DurationVar(&c.TempTTL, "temp-ttl", defaultTempTTL, "how long a chosen file is kept for a form not yet submitted")
 	fset.IntVar(&c.Rate, "rate", defaultRate, "uploads a `number` of one user may start a minute; more are answered 429; 0 for no limit")
 	fset.DurationVar(&c.SweepEvery, "sweep-every", defaultSweepEvery, "how often abandoned uploads are removed; 0 for never")
+	fset.StringVar(&c.Clamd, "clamd", "", "scan uploads for viruses with clamd at this `address`: a socket path (/run/clamav/clamd.ctl) or host:port")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
