@@ -318,8 +318,9 @@ func (u *Uploader) rules(field string) Rules {
 }
 
 // ServeHTTP answers the upload endpoint (POST at the mount path), the
-// resumable endpoint (tus 1.0, at tus/ below it; see TusURL) and the
-// client assets below it. Mount the Uploader at its Path without stripping
+// resumable endpoint (tus 1.0, at tus/ below it; see TusURL), the
+// direct-upload routes (at s3/, with Config.Direct) and the client assets
+// below it. Mount the Uploader at its Path without stripping
 // the prefix: mux.Handle("/uploads/", up).
 func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.mux.ServeHTTP(w, r) }
 
