@@ -150,6 +150,13 @@ type Config struct {
 	// temporary store, before the upload is answered: see Processor.
 	Processors []Processor
 
+	// Direct lets browsers put files straight into the bucket of the
+	// temporary store, with presigned requests, so that their bytes never
+	// pass through the app: the store must be a DirectStore (the store of
+	// package sticky/s3 is), and the bucket must allow the app's origin
+	// (CORS). Every rule still applies: see docs/direct-uploads.md.
+	Direct bool
+
 	// Locker keeps apart the requests to one resumable upload. Default:
 	// tusd's memorylocker, right for one server process; several servers
 	// sharing a store need a locker they share, such as the s3 store's Locker
@@ -195,6 +202,7 @@ type Uploader struct {
 	rename     func(*http.Request, Incoming) string
 	processors []Processor
 	tus        http.Handler // the resumable endpoint, see resumable.go
+	direct     bool         // Config.Direct, see direct.go
 }
 
 // New returns an Uploader for c, creating the default temporary directory
@@ -277,6 +285,10 @@ func New(c Config) (*Uploader, error) {
 	if u.deferLen, ok = u.store.(handler.LengthDeferrerDataStore); !ok {
 		return nil, errors.New("sticky: Config.Store must implement tusd's LengthDeferrerDataStore")
 	}
+	if _, ok := u.store.(DirectStore); c.Direct && !ok {
+		return nil, fmt.Errorf("sticky: Config.Direct needs a store that browsers can upload to (a DirectStore, such as the store of package sticky/s3), not %T", u.store)
+	}
+	u.direct = c.Direct
 	tus, err := u.resumable(c.Locker)
 	if err != nil {
 		return nil, err
@@ -322,8 +334,9 @@ func (u *Uploader) rules(field string) Rules {
 }
 
 // ServeHTTP answers the upload endpoint (POST at the mount path), the
-// resumable endpoint (tus 1.0, at tus/ below it; see TusURL) and the
-// client assets below it. Mount the Uploader at its Path without stripping
+// resumable endpoint (tus 1.0, at tus/ below it; see TusURL), the
+// direct-upload routes (at s3/, with Config.Direct) and the client assets
+// below it. Mount the Uploader at its Path without stripping
 // the prefix: mux.Handle("/uploads/", up).
 func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.mux.ServeHTTP(w, r) }
 
@@ -347,6 +360,13 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 		if r, done := u.limit(w, r, r.Method == http.MethodPost); done != nil {
 			defer done()
 			u.serveTus(w, r, rest[len(tusPrefix):])
+		}
+	case strings.HasPrefix(rest, directPrefix):
+		// Creating a multipart upload counts as a new upload; params, a GET,
+		// counts itself (see serveDirect).
+		if r, done := u.limit(w, r, r.Method == http.MethodPost && rest == directPrefix+"multipart"); done != nil {
+			defer done()
+			u.serveDirect(w, r, rest[len(directPrefix):])
 		}
 	case rest == "fine" || strings.HasPrefix(rest, "fine/"):
 		// Each chunk is a POST: the cap on uploads at once applies to each,

@@ -69,3 +69,70 @@ func (u *Uploader) findUpload(ctx context.Context, name string) (handler.Upload,
 	}
 	return u.store.GetUpload(ctx, name)
 }
+
+// A DirectStore is a temporary store in a bucket that browsers can upload
+// to directly, with presigned requests, so that the bytes of a file never
+// pass through the app (see Config.Direct and docs/direct-uploads.md). The
+// store of package sticky/s3 implements it. Sticky admits each file before
+// anything is presigned, chooses its name, and adopts the finished object
+// as an upload of the store before judging it like any other.
+//
+// Errors about an object or a multipart upload that is not in the bucket
+// wrap handler.ErrNotFound.
+type DirectStore interface {
+	// ObjectKey returns the key of the object that upload name is kept
+	// in, which the browser sends back; ObjectKey("") is the prefix of all.
+	ObjectKey(name string) string
+	// PresignPost presigns a browser's POST of the whole file (an HTML
+	// form upload) as up's object. It returns the URL to post to, ending
+	// in "/", and the form fields to send before the file. The bucket
+	// must refuse any other key, metadata or size.
+	PresignPost(ctx context.Context, up DirectUpload, expires time.Duration) (url string, fields map[string]string, err error)
+	// CreateMultipart starts a multipart upload of up's object.
+	CreateMultipart(ctx context.Context, up DirectUpload) (uploadID string, err error)
+	// PresignPart presigns the PUT of one part: a part with a Size or a
+	// SHA256 has it signed, so the bucket refuses another body. It returns
+	// the URL and the headers the PUT must carry.
+	PresignPart(ctx context.Context, name, uploadID string, part DirectPart, expires time.Duration) (url string, header map[string]string, err error)
+	// ListParts lists the parts in the bucket, with their Number, ETag and Size.
+	ListParts(ctx context.Context, name, uploadID string) ([]DirectPart, error)
+	// CompleteMultipart joins parts (Number and ETag) into the object and
+	// returns its URL, if the bucket says it.
+	CompleteMultipart(ctx context.Context, name, uploadID string, parts []DirectPart) (location string, err error)
+	// AbortMultipart abandons a multipart upload and its parts.
+	AbortMultipart(ctx context.Context, name, uploadID string) error
+	// HeadObject returns the size of upload name's object and the Meta it
+	// was created with.
+	HeadObject(ctx context.Context, name string) (size int64, meta map[string]string, err error)
+	// DeleteObject removes upload name's object; a missing one is no error.
+	DeleteObject(ctx context.Context, name string) error
+	// Adopt makes the finished object of upload name, sent in one POST
+	// (uploadID "") or as multipart upload uploadID, an upload of the
+	// store, of size bytes, with metadata meta, and returns its id, for
+	// GetUpload. Only the first call for an object adopts it; the others
+	// fail with an error wrapping ErrClaimed. An object nobody adopts goes
+	// with the sweep (the store is a Tidier), once older than the TTL.
+	Adopt(ctx context.Context, name, uploadID string, size int64, meta handler.MetaData) (id string, err error)
+}
+
+// DirectUpload is a file admitted for a direct upload.
+type DirectUpload struct {
+	// Name names the upload, and its object (see ObjectKey).
+	Name string
+	// Size is the size declared, or -1 when none was: then MaxSize bounds it.
+	Size    int64
+	MaxSize int64
+	// Meta is recorded on the object, where the browser cannot change it,
+	// and read back by HeadObject. Keys are lower case; values ASCII.
+	Meta map[string]string
+}
+
+// DirectPart is one part of a direct multipart upload.
+type DirectPart struct {
+	Number int32
+	ETag   string
+	// Size is the part's length in bytes; 0 when unknown.
+	Size int64
+	// SHA256 is the part's checksum, base64, when the client gives one.
+	SHA256 string
+}

@@ -326,11 +326,13 @@ func notFound(err error) bool { return httpStatus(err) == http.StatusNotFound }
 // Tidy removes what servers that died left: lock objects last written
 // before t whose lease has run out, release requests last written before t
 // (a waiting request renews its own), and claims last written before t
-// (see Claim). It implements sticky.Tidier; Uploader.Sweep calls it.
+// (see Claim), and objects sent straight to the bucket that nobody claimed
+// (see Adopt). It implements sticky.Tidier; Uploader.Sweep calls it.
 func (s *Store) Tidy(ctx context.Context, t time.Time) (removed int, err error) {
 	removed, err = s.removeStaleClaims(ctx, t)
 	n, lerr := s.removeStaleLocks(ctx, t)
-	return removed + n, errors.Join(err, lerr)
+	m, uerr := s.removeUnadopted(ctx, t)
+	return removed + n + m, errors.Join(err, lerr, uerr)
 }
 
 // removeStaleLocks removes the locks and release requests of servers that

@@ -20,6 +20,7 @@ import (
 const (
 	fineUploaderVersion = "5.16.2" // valum's uploader, the last release
 	uppyVersion         = "6.0.1"  // its dist/ bundle holds @uppy/tus and tus-js-client
+	uppyAwsS3Version    = "6.1.0"  // in uppy's bundle too: uppy 6.0.1 pins it
 )
 
 // npmFiles are the installed files the tests load, below node_modules.
@@ -98,7 +99,7 @@ func npmComplete(modules string) error {
 			return err
 		}
 	}
-	for pkg, want := range map[string]string{"fine-uploader": fineUploaderVersion, "uppy": uppyVersion} {
+	for pkg, want := range map[string]string{"fine-uploader": fineUploaderVersion, "uppy": uppyVersion, "@uppy/aws-s3": uppyAwsS3Version} {
 		b, err := os.ReadFile(filepath.Join(modules, pkg, "package.json"))
 		if err != nil {
 			return err

@@ -1,0 +1,427 @@
+package sticky
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+)
+
+// Direct uploads: the browser puts the bytes straight into the bucket of a
+// DirectStore, with presigned requests, and the app carries none of them
+// (Config.Direct). The routes are those of Uppy's Companion, below the
+// mount's s3/, so Uppy's AWS S3 plugin works unchanged:
+//
+//	GET    s3/params?filename=&type=&metadata[field]=   a presigned POST of the whole file
+//	POST   s3/multipart                                  create a multipart upload
+//	GET    s3/multipart/{uploadId}/{partNumber}?key=      presign one part's PUT
+//	GET    s3/multipart/{uploadId}?key=                   list the parts in the bucket
+//	POST   s3/multipart/{uploadId}/complete?key=          join the parts, then claim
+//	DELETE s3/multipart/{uploadId}?key=                   abort
+//	POST   s3/complete?key=                               claim a finished object
+//
+// Creating passes the one ingest path's first steps (limit, admit) with the
+// declared name, field, type and size; the key, under the store's prefix,
+// is sticky's choice and carries an HMAC of its owner, as a resumable
+// upload's id does, so nobody else can touch the object. Claiming checks
+// the object's real size, adopts it as an upload of the store, and accepts
+// it (judge, processors, reference) as any other; a file that breaks a
+// rule is removed from the bucket. The reply is the one-shot endpoint's,
+// with the object's location and key besides, as Uppy expects.
+
+// directPrefix is where the direct-upload routes are, below the mount path.
+const directPrefix = "s3/"
+
+// directExpiry bounds how long a presigned request may start.
+const directExpiry = time.Hour
+
+// maxPartNumber is S3's largest part number.
+const maxPartNumber = 10000
+
+var (
+	errNoDirect = Refuse(http.StatusNotFound, "Direct uploads to the bucket are not enabled here.")
+	errNoObject = fail(ErrGone, "The file has not reached the bucket, or was removed. Please upload it again.")
+	errBusy     = Refuse(http.StatusConflict, "This file is being completed by another request. Please try again in a moment.")
+)
+
+// serveDirect answers a request to the direct-upload routes; rest is the
+// path after s3/.
+func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest string) {
+	ds, ok := u.store.(DirectStore)
+	if !u.direct || !ok {
+		writeError(w, errNoDirect)
+		return
+	}
+	owner := u.who(r)
+	if owner == "" {
+		writeError(w, errSignIn)
+		return
+	}
+	d := directRequest{u: u, ds: ds, w: w, r: r, owner: owner}
+	parts := strings.Split(rest, "/")
+	route := func(method string, serve func()) {
+		if r.Method != method {
+			w.Header().Set("Allow", method)
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "This route takes "+method+".")))
+			return
+		}
+		serve()
+	}
+	switch {
+	case rest == "params":
+		route(http.MethodGet, d.params)
+	case rest == "complete":
+		route(http.MethodPost, d.completeObject)
+	case rest == "multipart":
+		route(http.MethodPost, d.create)
+	case len(parts) == 2 && parts[0] == "multipart" && r.Method == http.MethodDelete:
+		d.abort(parts[1])
+	case len(parts) == 2 && parts[0] == "multipart":
+		route(http.MethodGet, func() { d.listParts(parts[1]) })
+	case len(parts) == 3 && parts[0] == "multipart" && parts[2] == "complete":
+		route(http.MethodPost, func() { d.completeMultipart(parts[1]) })
+	case len(parts) == 3 && parts[0] == "multipart":
+		route(http.MethodGet, func() { d.signPart(parts[1], parts[2]) })
+	default:
+		writeJSON(w, http.StatusNotFound, errorReply(fail(ErrMalformed, "There is no such direct-upload route.")))
+	}
+}
+
+// directRequest is one request to the direct-upload routes.
+type directRequest struct {
+	u     *Uploader
+	ds    DirectStore
+	w     http.ResponseWriter
+	r     *http.Request
+	owner string
+}
+
+// admitted admits a declared file for owner: its field, name, type and
+// size (-1: none declared) pass Uploader.admit, and the upload is given a
+// name of sticky's that binds it to owner. The declared details ride on
+// the object, signed, until it is claimed.
+func (d *directRequest) admitted(field, name, typ string, size int64) (DirectUpload, error) {
+	if !validField(field) {
+		return DirectUpload{}, fail(ErrMalformed, `The upload did not say which field it is for (metadata "field").`)
+	}
+	in, rules, err := d.u.admit(d.r, d.owner, Incoming{Field: field, Name: name, Size: size, Type: typ})
+	if err != nil {
+		return DirectUpload{}, err
+	}
+	return DirectUpload{
+		Name:    d.u.tusID(d.owner),
+		Size:    size,
+		MaxSize: rules.MaxSize,
+		Meta: map[string]string{
+			"field": field,
+			"name":  url.PathEscape(in.Name),
+			"size":  strconv.FormatInt(size, 10),
+		},
+	}, nil
+}
+
+// declaredSize reads a declared size: "" is none (-1).
+func declaredSize(s string) (int64, error) {
+	if s == "" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fail(ErrMalformed, "The declared size is not a number of bytes.")
+	}
+	return n, nil
+}
+
+// params presigns a POST of the whole file, as Companion's GET s3/params.
+// Uppy sends the file's meta as metadata[...]; the size, when declared,
+// comes as size or metadata[size].
+func (d *directRequest) params() {
+	done, err := d.u.startUpload(d.w, d.owner) // a new upload: rate and cap
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	defer done()
+	q := d.r.URL.Query()
+	size, err := declaredSize(cmp(q.Get("size"), q.Get("metadata[size]")))
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	up, err := d.admitted(q.Get("metadata[field]"), cmp(q.Get("filename"), q.Get("metadata[name]")), q.Get("type"), size)
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	link, fields, err := d.ds.PresignPost(d.r.Context(), up, directExpiry)
+	if err != nil {
+		writeError(d.w, d.u.storeFailure(err))
+		return
+	}
+	writeJSON(d.w, http.StatusOK, map[string]any{"method": "POST", "url": link, "fields": fields, "key": d.ds.ObjectKey(up.Name)})
+}
+
+// create starts a multipart upload, as Companion's POST s3/multipart.
+func (d *directRequest) create() {
+	var body struct {
+		Filename string            `json:"filename"`
+		Type     string            `json:"type"`
+		Size     json.Number       `json:"size"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	if err := d.readJSON(&body); err != nil {
+		writeError(d.w, err)
+		return
+	}
+	size, err := declaredSize(cmp(body.Size.String(), body.Metadata["size"]))
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	up, err := d.admitted(body.Metadata["field"], cmp(body.Filename, body.Metadata["name"]), body.Type, size)
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	id, err := d.ds.CreateMultipart(d.r.Context(), up)
+	if err != nil {
+		writeError(d.w, d.u.storeFailure(err))
+		return
+	}
+	writeJSON(d.w, http.StatusOK, map[string]string{"key": d.ds.ObjectKey(up.Name), "uploadId": id})
+}
+
+// name returns the name of the upload whose key the request gives, once
+// sure it is the owner's.
+func (d *directRequest) name() (string, bool) {
+	name, ok := strings.CutPrefix(d.r.URL.Query().Get("key"), d.ds.ObjectKey(""))
+	if !ok || !d.u.ownsUpload(name, d.owner) {
+		writeError(d.w, errUnknownUpload)
+		return "", false
+	}
+	return name, true
+}
+
+// signPart presigns the PUT of one part. A size (bytes) and a sha256
+// (base64) in the query are signed too, so the bucket refuses another body.
+func (d *directRequest) signPart(uploadID, number string) {
+	name, ok := d.name()
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(number)
+	if err != nil || n < 1 || n > maxPartNumber {
+		writeError(d.w, fail(ErrMalformed, "Part numbers go from 1 to 10000."))
+		return
+	}
+	q := d.r.URL.Query()
+	size, err := declaredSize(q.Get("size"))
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	link, header, err := d.ds.PresignPart(d.r.Context(), name, uploadID, DirectPart{Number: int32(n), Size: max(size, 0), SHA256: q.Get("sha256")}, directExpiry)
+	if err != nil {
+		writeError(d.w, d.u.storeFailure(err))
+		return
+	}
+	writeJSON(d.w, http.StatusOK, map[string]any{"url": link, "headers": header})
+}
+
+// directPart is a part as Companion names its members.
+type directPart struct {
+	PartNumber int32  `json:"PartNumber"`
+	ETag       string `json:"ETag"`
+	Size       int64  `json:"Size,omitempty"`
+}
+
+// listParts lists the parts already in the bucket, for a client resuming.
+func (d *directRequest) listParts(uploadID string) {
+	name, ok := d.name()
+	if !ok {
+		return
+	}
+	parts, err := d.ds.ListParts(d.r.Context(), name, uploadID)
+	if err != nil {
+		writeError(d.w, d.failure(err))
+		return
+	}
+	out := make([]directPart, len(parts))
+	for i, p := range parts {
+		out[i] = directPart{PartNumber: p.Number, ETag: p.ETag, Size: p.Size}
+	}
+	writeJSON(d.w, http.StatusOK, out)
+}
+
+// abort abandons a multipart upload.
+func (d *directRequest) abort(uploadID string) {
+	name, ok := d.name()
+	if !ok {
+		return
+	}
+	if err := d.ds.AbortMultipart(d.r.Context(), name, uploadID); err != nil && !errors.Is(err, handler.ErrNotFound) {
+		writeError(d.w, d.u.storeFailure(err))
+		return
+	}
+	writeJSON(d.w, http.StatusOK, struct{}{})
+}
+
+// completeMultipart joins the parts into the object, then claims it.
+func (d *directRequest) completeMultipart(uploadID string) {
+	name, ok := d.name()
+	if !ok {
+		return
+	}
+	var body struct {
+		Parts []directPart `json:"parts"`
+	}
+	if err := d.readJSON(&body); err != nil {
+		writeError(d.w, err)
+		return
+	}
+	if len(body.Parts) == 0 || len(body.Parts) > maxPartNumber {
+		writeError(d.w, fail(ErrMalformed, "Name the parts to join."))
+		return
+	}
+	parts := make([]DirectPart, len(body.Parts))
+	for i, p := range body.Parts {
+		parts[i] = DirectPart{Number: p.PartNumber, ETag: p.ETag}
+	}
+	ctx := d.r.Context()
+	location, err := d.ds.CompleteMultipart(ctx, name, uploadID, parts)
+	if err != nil && !errors.Is(err, handler.ErrNotFound) { // not found: completed already, the claim will tell
+		writeError(d.w, d.failure(err))
+		return
+	}
+	d.claim(name, uploadID, location)
+}
+
+// completeObject claims an object sent in one POST, or answers again for
+// one claimed already.
+func (d *directRequest) completeObject() {
+	if name, ok := d.name(); ok {
+		d.claim(name, "", "")
+	}
+}
+
+// claim claims the finished object of upload name for its owner and
+// answers the one-shot endpoint's reply, with the object's location and key.
+func (d *directRequest) claim(name, uploadID, location string) {
+	rep, err := d.u.claimDirect(d.r.Context(), d.ds, d.owner, name, uploadID)
+	if err != nil {
+		writeError(d.w, err)
+		return
+	}
+	key := d.ds.ObjectKey(name)
+	if location == "" {
+		location = key
+	}
+	extra := make(map[string]json.RawMessage, len(rep.Extra)+2)
+	for k, v := range rep.Extra {
+		extra[k] = v
+	}
+	extra["location"], _ = json.Marshal(location)
+	extra["key"], _ = json.Marshal(key)
+	rep.Extra = extra
+	writeJSON(d.w, http.StatusOK, rep)
+}
+
+// claimDirect takes the object of upload name, which the browser finished
+// sending to the bucket, as a file of owner's: its real size must be the
+// declared one and within the field's limit; then the store adopts it and
+// it is accepted as any upload (type, processors, reference). Whatever
+// refuses it removes it. A claim made already is answered again from its
+// receipt.
+func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name, uploadID string) (reply, error) {
+	size, meta, err := ds.HeadObject(ctx, name)
+	if errors.Is(err, handler.ErrNotFound) {
+		return reply{}, errNoObject
+	}
+	if err != nil {
+		return reply{}, u.storeFailure(err)
+	}
+	field := meta["field"]
+	filename, _ := url.PathUnescape(meta["name"])
+	declared, derr := strconv.ParseInt(meta["size"], 10, 64) // -1: none declared
+	rules := u.rules(field)
+	switch {
+	case !validField(field) || derr != nil:
+		err = fail(ErrMalformed, "This object was not uploaded through this server.")
+	case size == 0:
+		err = fail(ErrEmpty, "The file is empty.")
+	case size > rules.MaxSize:
+		err = tooLarge(rules.MaxSize)
+	case declared >= 0 && size != declared:
+		err = fail(ErrMalformed, "The file in the bucket is not the size declared. Please upload it again.")
+	}
+	if err != nil {
+		rctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		if rerr := ds.DeleteObject(rctx, name); rerr != nil {
+			u.log.Error("sticky: removing a refused direct upload", "err", rerr)
+		}
+		return reply{}, err
+	}
+	id, err := ds.Adopt(ctx, name, uploadID, size, handler.MetaData{
+		"filename": CleanName(filename),
+		"field":    field,
+		"expires":  u.expiry(),
+	})
+	if errors.Is(err, ErrClaimed) {
+		return u.claimedDirect(ctx, owner, name, field)
+	}
+	if err != nil {
+		return reply{}, u.storeFailure(err)
+	}
+	f, err := u.accept(ctx, id, owner)
+	if err != nil {
+		return reply{}, err
+	}
+	return replyOf(f), nil
+}
+
+// claimedDirect answers again for an object claimed already, from its
+// receipt.
+func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string) (reply, error) {
+	up, err := u.findUpload(ctx, name)
+	var info handler.FileInfo
+	if err == nil {
+		info, err = up.GetInfo(ctx)
+	}
+	if errors.Is(err, handler.ErrNotFound) {
+		return reply{}, errNoObject
+	}
+	if err != nil {
+		return reply{}, u.storeFailure(err)
+	}
+	rec, _, err := u.readReceipt(ctx, info.ID)
+	switch {
+	case err != nil:
+		return reply{}, u.storeFailure(err)
+	case rec == nil:
+		return reply{}, errBusy
+	}
+	return reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: u.refFor(info.ID, owner, field), Extra: rec.Results}, nil
+}
+
+// readJSON reads the request's small JSON body into v.
+func (d *directRequest) readJSON(v any) error {
+	if err := json.NewDecoder(http.MaxBytesReader(d.w, d.r.Body, 1<<20)).Decode(v); err != nil {
+		return failWith(ErrMalformed, "The request's body is not the JSON expected.", err)
+	}
+	return nil
+}
+
+// failure explains an error of the store about an upload.
+func (d *directRequest) failure(err error) error {
+	if errors.Is(err, handler.ErrNotFound) {
+		return errUnknownUpload
+	}
+	return d.u.storeFailure(err)
+}
