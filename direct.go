@@ -142,7 +142,7 @@ func declaredSize(s string) (int64, error) {
 // Uppy sends the file's meta as metadata[...]; the size, when declared,
 // comes as size or metadata[size].
 func (d *directRequest) params() {
-	done, err := d.u.startUpload(d.w, d.owner) // a new upload: rate and cap
+	done, err := d.u.startUpload(d.r.Context(), d.w, d.owner) // a new upload: rate and cap
 	if err != nil {
 		writeError(d.w, err)
 		return

@@ -288,13 +288,13 @@ func (u *Uploader) serveFine(w http.ResponseWriter, r *http.Request, rest string
 func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
 	c := fineCall{u: u, w: w, r: r, owner: u.who(r)}
 	if c.owner == "" { // refused before the body is read
-		writeFineError(w, errSignIn)
+		writeFineError(w, u.refused(r.Context(), "", errSignIn))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
 	p, src, err := u.readFineRequest(r)
 	if err == nil && p.part == 0 {
-		if wait, cerr := u.limits.charge(c.owner); cerr != nil {
+		if wait, cerr := u.limits.charge(c.owner); u.refused(r.Context(), p.field, cerr) != nil {
 			err = &fineError{error: cerr, wait: wait}
 		}
 	}
@@ -386,7 +386,7 @@ func (c fineCall) whole(p fineParams, src io.Reader) (any, error) {
 	}
 	head, typ, err := sniff(src, rules, in.Name, cutShort)
 	if err != nil {
-		return nil, err
+		return nil, u.refused(ctx, p.field, err)
 	}
 	name := "fine-" + NewKey() // no qquuid: nobody asks for it again
 	if p.uuid != "" {
@@ -397,6 +397,7 @@ func (c fineCall) whole(p fineParams, src io.Reader) (any, error) {
 	}
 	meta := handler.MetaData{"filename": in.Name, "field": p.field, "filetype": typ, "expires": u.expiry()}
 	id, _, err := u.putUnder(ctx, handler.FileInfo{ID: name, MetaData: meta}, io.MultiReader(bytes.NewReader(head), src), rules)
+	u.refused(ctx, p.field, err)
 	if errors.Is(err, ErrMalformed) { // put's only malformed: the body broke off
 		return nil, &fineError{error: err, retry: true}
 	}

@@ -25,6 +25,7 @@ type Form struct {
 	u      *Uploader
 	w      http.ResponseWriter
 	r      *http.Request
+	in     *http.Request // r, as a way in (see Observer)
 	ctx    context.Context
 	owner  string
 	post   url.Values
@@ -58,7 +59,8 @@ type result struct {
 // Status(err). Problems with one file are told by
 // Form.File for its field.
 func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
-	form := &Form{u: u, w: w, r: r, ctx: r.Context(), owner: u.who(r), posted: map[string][]result{},
+	in := withWay(r, "form")
+	form := &Form{u: u, w: w, r: r, in: in, ctx: in.Context(), owner: u.who(r), posted: map[string][]result{},
 		files: map[string]result{}, lists: map[string][]*File{}, errs: map[string]error{}}
 	watchBody(w, r, u.bodyTimeout)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -137,15 +139,15 @@ func (form *Form) read(mr *multipart.Reader) error {
 		case len(u.fields) > 0 && !u.listed(name):
 			// A field the application does not use keeps no file.
 		case form.owner == "":
-			form.posted[name] = append(form.posted[name], result{err: errSignIn, name: p.FileName()})
+			form.posted[name] = append(form.posted[name], result{err: u.refused(form.ctx, name, errSignIn), name: p.FileName()})
 		default:
 			// Each file is an upload, held to the limits of the endpoint:
 			// over one, the whole post is refused (429).
-			done, err := u.startUpload(form.w, form.owner)
+			done, err := u.startUpload(form.ctx, form.w, form.owner)
 			if err != nil {
 				return err
 			}
-			f, err := u.receive(form.r, form.owner, Incoming{Field: name, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}, p)
+			f, err := u.receive(form.in, form.owner, Incoming{Field: name, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}, p)
 			done()
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrStalled) {

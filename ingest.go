@@ -53,6 +53,7 @@ func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool)
 	}
 	done, wait, err := u.limits.start(user, newUpload)
 	if err != nil {
+		u.refused(r.Context(), "", err)
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 		writeError(w, err)
 		return r, nil
@@ -63,9 +64,10 @@ func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool)
 // startUpload counts one more upload of owner against the rate limit and
 // the cap on uploads at once, for ReadForm, which learns that a post
 // carries files only as it reads it. It returns the function that ends it.
-func (u *Uploader) startUpload(w http.ResponseWriter, owner string) (done func(), err error) {
+func (u *Uploader) startUpload(ctx context.Context, w http.ResponseWriter, owner string) (done func(), err error) {
 	done, wait, err := u.limits.start(owner, true)
 	if err != nil {
+		u.refused(ctx, "", err)
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 		return nil, err
 	}
@@ -81,6 +83,16 @@ var errSignIn = fail(ErrNotAllowed, "Please sign in to upload files.")
 // returns the incoming file with its name cleaned, and the rules its bytes
 // are held to (the field's, its size limit lowered to the room left).
 func (u *Uploader) admit(r *http.Request, owner string, in Incoming) (Incoming, Rules, error) {
+	in, rules, err := u.admitted(r, owner, in)
+	if err != nil {
+		u.refused(r.Context(), in.Field, err)
+		return in, rules, err
+	}
+	u.observe(r.Context(), Event{Kind: EventStarted, Field: in.Field, Size: in.Size})
+	return in, rules, nil
+}
+
+func (u *Uploader) admitted(r *http.Request, owner string, in Incoming) (Incoming, Rules, error) {
 	rules := u.rules(in.Field)
 	switch {
 	case owner == "":
@@ -164,7 +176,7 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 	}
 	head, typ, err := sniff(src, rules, in.Name, readFailure)
 	if err != nil {
-		return nil, err
+		return nil, u.refused(ctx, in.Field, err)
 	}
 	id, size, err := u.putUnder(ctx, handler.FileInfo{MetaData: handler.MetaData{
 		"filename": in.Name,
@@ -172,7 +184,7 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 		"expires":  u.expiry(),
 	}}, io.MultiReader(bytes.NewReader(head), src), rules)
 	if err != nil {
-		return nil, err
+		return nil, u.refused(ctx, in.Field, err)
 	}
 	f := &File{Name: in.Name, Size: size, Type: typ, Field: in.Field, u: u, id: id}
 	if err := u.complete(ctx, f, owner, false); err != nil {
@@ -192,7 +204,7 @@ func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) 
 		info, err = up.GetInfo(ctx)
 	}
 	if err != nil {
-		return nil, u.lookupFailure(err)
+		return nil, u.refused(ctx, "", u.lookupFailure(err))
 	}
 	f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Field: info.MetaData["field"], u: u, id: id}
 	if info.SizeIsDeferred || info.Offset != info.Size {
@@ -204,7 +216,7 @@ func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) 
 	}
 	if err != nil {
 		f.Discard(ctx)
-		return nil, err
+		return nil, u.refused(ctx, f.Field, err)
 	}
 	if err := u.complete(ctx, f, owner, true); err != nil {
 		return nil, err
@@ -217,11 +229,13 @@ func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) 
 // when the processors derived nothing (see receipt). On error f is gone.
 func (u *Uploader) complete(ctx context.Context, f *File, owner string, keep bool) error {
 	ctx = context.WithValue(ctx, identityKey{}, owner) // for IdentityOf
+	began := time.Now()
 	if err := u.process(ctx, f, keep); err != nil {
 		f.Discard(ctx)
-		return err
+		return u.refused(ctx, f.Field, err)
 	}
 	f.Ref = u.refFor(f.id, owner, f.Field)
+	u.observe(ctx, Event{Kind: EventCompleted, Field: f.Field, Size: f.Size, Type: f.Type, Processing: time.Since(began)})
 	return nil
 }
 

@@ -140,7 +140,7 @@ func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string)
 		req.owner = u.who(r)
 		if req.owner == "" {
 			w.Header().Set("Tus-Resumable", "1.0.0")
-			writeError(w, errSignIn)
+			writeError(w, u.refused(r.Context(), "", errSignIn))
 			return
 		}
 		if rest != "" && !u.ownsUpload(rest, req.owner) {
@@ -462,7 +462,7 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 		if n > 0 {
 			if _, err := judge(t.u.rules(info.MetaData["field"]), CleanName(info.MetaData["filename"]), head[:n]); err != nil {
 				t.u.terminate(ctx, t.Upload)
-				return 0, tusError(err)
+				return 0, tusError(t.u.refused(ctx, info.MetaData["field"], err))
 			}
 		}
 		src = io.MultiReader(bytes.NewReader(head[:n]), src)

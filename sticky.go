@@ -146,6 +146,11 @@ type Config struct {
 	// size, as they arrive when it does not.
 	Quota Quota
 
+	// Observer, when set, hears what becomes of each upload and sweep
+	// (see Event): package sticky/telemetry makes OpenTelemetry metrics
+	// and spans of it.
+	Observer Observer
+
 	// Processors run, in order, on each file once all its bytes are in the
 	// temporary store, before the upload is answered: see Processor.
 	Processors []Processor
@@ -189,6 +194,7 @@ type Uploader struct {
 	bodyTimeout time.Duration
 	claims      claimSet // uploads being saved (see claim.go)
 	onlyFields  bool
+	observer    Observer
 	quota       Quota
 	store       handler.DataStore
 	term        handler.TerminaterDataStore
@@ -229,6 +235,7 @@ func New(c Config) (*Uploader, error) {
 		before:     c.Before,
 		quota:      c.Quota,
 		onlyFields: c.OnlyFields,
+		observer:   c.Observer,
 		rename:     c.Rename,
 		processors: c.Processors,
 	}
@@ -351,27 +358,27 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Send uploads with POST.")))
 			return
 		}
-		if r, done := u.limit(w, r, true); done != nil {
+		if r, done := u.limit(w, withWay(r, "oneshot"), true); done != nil {
 			defer done()
 			watchBody(w, r, u.bodyTimeout)
 			u.serveUpload(w, r)
 		}
 	case strings.HasPrefix(rest, tusPrefix):
-		if r, done := u.limit(w, r, r.Method == http.MethodPost); done != nil {
+		if r, done := u.limit(w, withWay(r, "tus"), r.Method == http.MethodPost); done != nil {
 			defer done()
 			u.serveTus(w, r, rest[len(tusPrefix):])
 		}
 	case strings.HasPrefix(rest, directPrefix):
 		// Creating a multipart upload counts as a new upload; params, a GET,
 		// counts itself (see serveDirect).
-		if r, done := u.limit(w, r, r.Method == http.MethodPost && rest == directPrefix+"multipart"); done != nil {
+		if r, done := u.limit(w, withWay(r, "direct"), r.Method == http.MethodPost && rest == directPrefix+"multipart"); done != nil {
 			defer done()
 			u.serveDirect(w, r, rest[len(directPrefix):])
 		}
 	case rest == "fine" || strings.HasPrefix(rest, "fine/"):
 		// Each chunk is a POST: the cap on uploads at once applies to each,
 		// the rate limit to each file, at its first chunk (see fineFirst).
-		if r, done := u.limit(w, r, false); done != nil {
+		if r, done := u.limit(w, withWay(r, "fine"), false); done != nil {
 			defer done()
 			watchBody(w, r, u.bodyTimeout)
 			u.serveFine(w, r, strings.TrimLeft(rest[len("fine"):], "/"))

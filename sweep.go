@@ -18,7 +18,10 @@ import (
 // removed first is no error. Sweep goes on past the uploads it cannot
 // remove and reports them in err.
 func (u *Uploader) Sweep(ctx context.Context) (removed int, err error) {
-	return u.sweepBefore(ctx, u.sign.now().Add(-u.ttl))
+	began := time.Now()
+	removed, err = u.sweepBefore(ctx, u.sign.now().Add(-u.ttl))
+	u.observe(ctx, Event{Kind: EventSwept, Removed: removed, Err: err, Duration: time.Since(began)})
+	return removed, err
 }
 
 func (u *Uploader) sweepBefore(ctx context.Context, t time.Time) (removed int, err error) {

@@ -22,7 +22,7 @@ const (
 func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 	owner := u.who(r)
 	if owner == "" { // refused before the body is read
-		writeError(w, errSignIn)
+		writeError(w, u.refused(r.Context(), "", errSignIn))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
