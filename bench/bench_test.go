@@ -46,7 +46,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 // SVG plots, every one the doc links to. No server may outlive the run.
 func TestQuickRun(t *testing.T) {
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	// Without nginx its rows say "not available", except under
 	// STICKY_TEST_STRICT=1, where they must be measured.
