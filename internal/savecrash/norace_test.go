@@ -1,5 +1,0 @@
-//go:build !race
-
-package savecrash_test
-
-const raceEnabled = false
