@@ -294,7 +294,13 @@ server {
 		t.Errorf("%d lost, %d mismatches, %d listed twice", chk.lost, chk.mismatched, chk.duplicated)
 	}
 	if docObjects != chk.listed {
-		t.Errorf("%d objects under documents/ for %d documents listed", docObjects, chk.listed)
+		var odd []string
+		for _, k := range c.s3.Objects(t, c.bucket, "documents/") {
+			if !documentKey.MatchString(k) {
+				odd = append(odd, k)
+			}
+		}
+		t.Errorf("%d objects under documents/ for %d documents listed; keys not of a document: %q", docObjects, chk.listed, odd)
 	}
 	if len(left) > 0 || len(leftMultipart) > 0 {
 		t.Errorf("left after the sweep: objects %q, multipart uploads %q", left, leftMultipart)
