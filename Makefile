@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw nginx clamd lint node unit loadshort e2e fuzz demo bench loadtest
+.PHONY: test deps chromium versitygw nginx clamd lint node unit loadshort e2e fuzz demo bench loadtest loadtest-cluster
 
 test: deps lint node unit loadshort e2e fuzz
 	@echo "make test: all passed"
@@ -92,6 +92,17 @@ bench: nginx
 # make loadtest: the full load test (64 clients, 3000 mixed one-shot and tus
 # uploads, 10% aborted); fails on any mismatch, leak, error or server peak
 # memory over 256 MiB. Flags: make loadtest LOADFLAGS='-uploads 10000 -json'
+# Then loadtest-cluster.
 LOADFLAGS ?=
 loadtest:
 	$(GO) run ./cmd/sticky-load $(LOADFLAGS)
+	$(MAKE) loadtest-cluster
+
+# make loadtest-cluster: faults across servers, the full run (make test runs
+# the short one in unit): three demos behind nginx on one versitygw bucket,
+# 48 people, 1500 uploads, one demo SIGKILLed and versitygw restarted midway.
+# See docs/load.md.
+loadtest-cluster: export STICKY_TEST_STRICT := 1
+loadtest-cluster: export PATH := $(PATH):/usr/sbin
+loadtest-cluster: versitygw nginx
+	$(GO) test -count=1 -timeout 30m -run '^TestFaults$$' -v ./internal/cluster/ -full

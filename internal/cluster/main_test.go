@@ -87,6 +87,8 @@ type demo struct {
 	*testproc.Demo
 	Name string // "A", "B"
 	Data string // its own -data directory
+
+	config testproc.DemoConfig // how it was started, to start it again
 }
 
 // start runs one demo per name, all at once, on the shared bucket, key and
@@ -96,7 +98,7 @@ func (c *cluster) start(t *testing.T, names []string, extra ...string) []*demo {
 	t.Helper()
 	demos := make([]*demo, len(names))
 	for i, name := range names {
-		demos[i] = c.spawn(t, name, extra)
+		demos[i] = c.spawn(t, name, "127.0.0.1:0", extra)
 	}
 	for _, d := range demos {
 		d.Listen(t)
@@ -104,7 +106,9 @@ func (c *cluster) start(t *testing.T, names []string, extra ...string) []*demo {
 	return demos
 }
 
-func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
+// spawn starts a demo listening on addr (port 0 for any) without waiting
+// for it to listen.
+func (c *cluster) spawn(t *testing.T, name, addr string, extra []string) *demo {
 	t.Helper()
 	d := &demo{Name: name, Data: filepath.Join(t.TempDir(), "data-"+name)}
 	// The S3 store keeps a part in flight in a temporary file: point the
@@ -114,10 +118,10 @@ func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	d.Demo = testproc.StartDemo(t, demoBinary, testproc.DemoConfig{
+	d.config = testproc.DemoConfig{
 		Name: "demo " + name,
 		Args: append([]string{
-			"-addr", "127.0.0.1:0",
+			"-addr", addr,
 			"-data", d.Data,
 			"-db", c.db,
 			"-s3-endpoint", c.s3.Endpoint,
@@ -126,8 +130,18 @@ func (c *cluster) spawn(t *testing.T, name string, extra []string) *demo {
 		}, extra...),
 		Env:      []string{"STICKY_SECRET=" + testSecret, "TMPDIR=" + tmp},
 		MustStop: true,
-	})
+	}
+	d.Demo = testproc.StartDemo(t, demoBinary, d.config)
 	return d
+}
+
+// restart starts the demo again, after it stopped or was killed, with the
+// same flags and -data directory (and so the same address, unless that was
+// port 0), and waits until it listens.
+func (d *demo) restart(t *testing.T) {
+	t.Helper()
+	d.Demo = testproc.StartDemo(t, demoBinary, d.config)
+	d.Listen(t)
 }
 
 // ---- What is left where ----

@@ -121,7 +121,8 @@ pid %[1]s/nginx.pid;
 lock_file %[1]s/nginx.lock;
 error_log %[1]s/error.log info;
 events {
-    worker_connections 64;
+    # A proxied request takes two (client, upstream): room for load tests.
+    worker_connections 1024;
 }
 http {
     log_format nginxtest '$status $request_method "$request_uri" "$uri" $body_bytes_sent';

@@ -39,18 +39,29 @@ type Server struct {
 	// Dir is the directory the server keeps the buckets in, one
 	// subdirectory each.
 	Dir string
+
+	bin  string
+	stop func() // stops the running versitygw; nil when none runs
 }
 
 // Start starts versitygw on a free port of 127.0.0.1, serving a new
 // temporary directory, and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := needs.Tool(t, "versitygw")
-	s := &Server{Access: "sticky-test", Secret: "sticky-test-secret-" + randomHex(8), Region: "us-east-1", Dir: t.TempDir()}
+	s := &Server{Access: "sticky-test", Secret: "sticky-test-secret-" + randomHex(8), Region: "us-east-1", Dir: t.TempDir(),
+		bin: needs.Tool(t, "versitygw")}
+	t.Cleanup(func() {
+		if s.stop != nil {
+			s.stop()
+		}
+	})
 	// Another process may take the free port before versitygw does: try a
 	// few times.
 	for attempt := 1; ; attempt++ {
-		err := s.start(t, bin)
+		port, err := freePort()
+		if err == nil {
+			err = s.start("127.0.0.1:" + port)
+		}
 		if err == nil {
 			return s
 		}
@@ -60,13 +71,35 @@ func Start(t testing.TB) *Server {
 	}
 }
 
-func (s *Server) start(t testing.TB, bin string) error {
-	port, err := freePort()
-	if err != nil {
-		return err
+// Restart stops versitygw (SIGINT, as an operator would) and starts it
+// again on the same port, with the same directory and keys, as a server
+// restarted for an upgrade: clients keep their endpoint, and buckets,
+// objects and multipart uploads in progress are kept. It returns once the
+// server answers again, and how long it did not.
+func (s *Server) Restart(t testing.TB) (down time.Duration) {
+	t.Helper()
+	start := time.Now()
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
 	}
-	addr := "127.0.0.1:" + port
-	cmd := exec.Command(bin, "--access", s.Access, "--secret", s.Secret, "--region", s.Region,
+	addr := strings.TrimPrefix(s.Endpoint, "http://")
+	// The port is free again at once (Go listens with SO_REUSEADDR), but
+	// another process may take it meanwhile: try a few times.
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = s.start(addr); err == nil {
+			return time.Since(start)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("s3test: restarting versitygw on %s: %v", addr, err)
+	return 0
+}
+
+// start starts versitygw on addr and waits until it answers.
+func (s *Server) start(addr string) error {
+	cmd := exec.Command(s.bin, "--access", s.Access, "--secret", s.Secret, "--region", s.Region,
 		"--port", addr, "--quiet", "posix", s.Dir)
 	cmd.Env = cleanEnv()
 	out := &testproc.Buffer{}
@@ -85,7 +118,7 @@ func (s *Server) start(t testing.TB, bin string) error {
 		}
 		if res, err := http.Get(s.Endpoint + "/"); err == nil {
 			res.Body.Close()
-			t.Cleanup(stop)
+			s.stop = stop
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -95,6 +95,7 @@ type Demo struct {
 	Out *Buffer // its standard output and error
 
 	c      DemoConfig
+	cmd    *exec.Cmd
 	seen   chan string
 	exited chan struct{}
 }
@@ -110,8 +111,8 @@ func StartDemo(t testing.TB, bin string, c DemoConfig) *Demo {
 	if c.Name == "" {
 		c.Name = "the demo"
 	}
-	d := &Demo{Out: &Buffer{}, c: c, seen: make(chan string, 1), exited: make(chan struct{})}
 	cmd := exec.Command(bin, c.Args...)
+	d := &Demo{Out: &Buffer{}, c: c, cmd: cmd, seen: make(chan string, 1), exited: make(chan struct{})}
 	cmd.Env = append(os.Environ(), c.Env...)
 	cmd.Stderr = d.Out
 	stdout, err := cmd.StdoutPipe()
@@ -167,4 +168,12 @@ func (d *Demo) Listen(t testing.TB) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("%s printed no \"listening on http://127.0.0.1:PORT\" line within 20s:\n%s", d.c.Name, d.Out)
 	}
+}
+
+// Kill ends the demo with SIGKILL, as a crash or the OOM killer would:
+// nothing of it runs after that, no deferred call, no shutdown. It returns
+// once the process has exited.
+func (d *Demo) Kill() {
+	d.cmd.Process.Kill()
+	<-d.exited
 }
