@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -75,6 +78,36 @@ func (s *Store) removeStaleClaims(ctx context.Context, t time.Time) (removed int
 				errs = append(errs, err)
 			}
 		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// removeStaleParts removes the part files (tusd's "tusd-s3-tmp-" and
+// "tusd-s3-concat-tmp-") last written before t from the part directory:
+// what a process killed while sending parts left.
+func (s *Store) removeStaleParts(t time.Time) (removed int, err error) {
+	dir := s.store.TemporaryDirectory
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("sticky/s3: listing the part directory: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "tusd-s3-") || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(t) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
 	}
 	return removed, errors.Join(errs...)
 }

@@ -92,3 +92,28 @@ func TestClaimLeftByDeadServerIsTidied(t *testing.T) {
 	}
 	wantEmpty(t, srv, bucket)
 }
+
+// Part files a killed process left are removed by Tidy once old, others
+// stay.
+func TestTidyRemovesStaleParts(t *testing.T) {
+	stores, _, bucket := s3Stores(t, 1)
+	dir := t.TempDir()
+	store, err := s3.NewStore(t.Context(), s3.Config{Bucket: bucket, Client: stores[0].Client(), PartDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tusd-s3-tmp-123", "tusd-s3-concat-tmp-456", "other-file"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("part"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := store.Tidy(t.Context(), time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("Tidy of fresh parts: %d, %v", n, err)
+	}
+	if n, err := store.Tidy(t.Context(), time.Now().Add(time.Minute)); err != nil || n != 2 {
+		t.Fatalf("Tidy of stale parts: removed %d, %v; want 2", n, err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 || left[0].Name() != "other-file" {
+		t.Errorf("left %v", left)
+	}
+}

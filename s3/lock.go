@@ -325,14 +325,16 @@ func notFound(err error) bool { return httpStatus(err) == http.StatusNotFound }
 
 // Tidy removes what servers that died left: lock objects last written
 // before t whose lease has run out, release requests last written before t
-// (a waiting request renews its own), and claims last written before t
-// (see Claim), and objects sent straight to the bucket that nobody claimed
-// (see Adopt). It implements sticky.Tidier; Uploader.Sweep calls it.
+// (a waiting request renews its own), claims last written before t
+// (see Claim), objects sent straight to the bucket that nobody claimed
+// (see Adopt), and part files left in Config.PartDir. It implements
+// sticky.Tidier; Uploader.Sweep calls it.
 func (s *Store) Tidy(ctx context.Context, t time.Time) (removed int, err error) {
 	removed, err = s.removeStaleClaims(ctx, t)
 	n, lerr := s.removeStaleLocks(ctx, t)
 	m, uerr := s.removeUnadopted(ctx, t)
-	return removed + n + m, errors.Join(err, lerr, uerr)
+	p, perr := s.removeStaleParts(t)
+	return removed + n + m + p, errors.Join(err, lerr, uerr, perr)
 }
 
 // removeStaleLocks removes the locks and release requests of servers that

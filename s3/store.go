@@ -67,6 +67,11 @@ type Config struct {
 	// Client, when set, is used as it is, and Endpoint, Region and PathStyle
 	// are ignored: for setups the fields above cannot express.
 	Client *awss3.Client
+
+	// PartDir is where parts wait, each in a file, until they are sent to
+	// S3 (see partSize). Default: os.TempDir(). A process killed while
+	// sending leaves its part files; Tidy removes those older than the TTL.
+	PartDir string
 }
 
 // Store is a temporary store in an S3 bucket, for sticky.Config.Store:
@@ -127,6 +132,7 @@ func NewStore(ctx context.Context, c Config) (*Store, error) {
 		store.ObjectPrefix = DefaultPrefix
 	}
 	store.PreferredPartSize = partSize
+	store.TemporaryDirectory = c.PartDir
 	return &Store{store: store}, nil
 }
 
