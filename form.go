@@ -179,6 +179,10 @@ func (form *Form) Value(name string) string { return form.post.Get(name) }
 // what went wrong, in words for the person who filled the form: ErrNoFile,
 // ErrTooLarge, ErrType, ErrEmpty, ErrNotAllowed, ErrInvalidRef, ErrExpired,
 // ErrNotOwner, ErrWrongField, ErrGone, ErrStoreUnavailable or ErrStoreFull.
+// With ErrStoreUnavailable or ErrStoreFull for a file kept before (the
+// temporary store cannot be reached), File returns it too, its Name a
+// placeholder, so that the re-rendered field keeps its reference and the
+// form can be sent again once the store is back.
 //
 // For a field that takes several files, use Files.
 func (form *Form) File(name string) (*File, error) {
@@ -246,6 +250,9 @@ func (form *Form) Files(name string) ([]*File, error) {
 		switch {
 		case err != nil:
 			errs = append(errs, err)
+			if f != nil { // the store is down: the file stays chosen
+				files = append(files, f)
+			}
 		case form.removing(name, ref):
 			f.Discard(form.ctx)
 		default:
@@ -308,13 +315,23 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 	case err != nil:
 		return nil, fail(ErrInvalidRef, "The file reference is not valid. Please choose the file again.")
 	}
+	// The store down, the reference still holds: the file stays chosen
+	// across the re-render, unnamed, and the form can be sent again once
+	// the store is back.
+	unreachable := func(err error) (*File, error) {
+		err = u.lookupFailure(err)
+		if errors.Is(err, ErrGone) {
+			return nil, err
+		}
+		return &File{Name: "The file you chose", Ref: ref, Field: field, u: u, id: c.ID}, err
+	}
 	up, err := u.store.GetUpload(ctx, c.ID)
 	if err != nil {
-		return nil, u.lookupFailure(err)
+		return unreachable(err)
 	}
 	info, err := up.GetInfo(ctx)
 	if err != nil {
-		return nil, u.lookupFailure(err)
+		return unreachable(err)
 	}
 	if info.SizeIsDeferred || info.Offset != info.Size {
 		return nil, fail(ErrGone, "The file you chose earlier did not finish uploading. Please choose it again.")

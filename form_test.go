@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -632,4 +633,39 @@ func TestFormRefusedReplacementKeepsKept(t *testing.T) {
 		t.Errorf("PostForm[_file] = %q, want the kept ref", got)
 	}
 	assertUploads(t, dir, 1)
+}
+
+// unreachableStore is a disk store whose uploads cannot be looked up.
+type unreachableStore struct{ *DiskStore }
+
+func (unreachableStore) GetUpload(context.Context, string) (handler.Upload, error) {
+	return nil, errors.New("connection refused")
+}
+
+// A kept file whose store is down stays chosen: its reference goes back
+// into the re-rendered field, and the error says the store is unavailable.
+func TestKeptFileSurvivesStoreOutage(t *testing.T) {
+	disk := diskAt(t, filepath.Join(t.TempDir(), "store"))
+	up, _ := newTestUploader(t, Config{Store: disk})
+	form, _ := mustReadForm(t, up, "alice", mpFile("doc", "a.txt", []byte("kept across an outage\n")))
+	kept, err := form.File("doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, _ := newTestUploader(t, Config{Store: unreachableStore{disk}})
+	form, _, err = readMultipart(t, down, "alice", mpField(keptName("doc"), kept.Ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := form.File("doc")
+	if !errors.Is(err, ErrStoreUnavailable) || f == nil || f.Ref != kept.Ref {
+		t.Fatalf("File with the store down: %+v, %v", f, err)
+	}
+	if html := string(down.Widget(Widget{Name: "doc", Kept: f})); !strings.Contains(html, kept.Ref) {
+		t.Errorf("the re-rendered field lost the reference:\n%s", html)
+	}
+	files, err := form.Files("doc")
+	if !errors.Is(err, ErrStoreUnavailable) || len(files) != 1 || files[0].Ref != kept.Ref {
+		t.Errorf("Files with the store down: %v, %v", files, err)
+	}
 }
