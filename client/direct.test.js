@@ -104,6 +104,7 @@ const puts = (s) => s.open().filter((r) => r.method === 'PUT');
 test('a big file: parts signed with their size, three at once, each PUT with its headers, then completed', () => {
   const s = multipart();
   assert.deepEqual(JSON.parse(s.localStorage.getItem(s.mark)).id, 'U1', 'kept for a reload');
+  assert.deepEqual(JSON.parse(s.localStorage.getItem(s.mark)).etags, []);
   const signs = s.open().map((r) => r.url);
   assert.deepEqual(signs, [1, 2, 3].map((n) => base + `multipart/U1/${n}?key=tmp%2Fk2&size=${n < 3 ? 5 * MiB : 2 * MiB}`));
   signAll(s);
@@ -116,6 +117,7 @@ test('a big file: parts signed with their size, three at once, each PUT with its
   ps[1].upload.onprogress({ loaded: MiB, total: 5 * MiB });
   s.answer(ps[1], 200, '', { ETag: '"e2"' });
   s.answer(ps[2], 200, '', { ETag: '"e3"' });
+  assert.deepEqual(JSON.parse(s.localStorage.getItem(s.mark)).etags, [null, '"e2"', '"e3"'], 'the parts acknowledged kept');
   assert.equal(s.open().length, 1, 'not completed while a part is on its way');
   s.answer(ps[0], 200, '', { ETag: '"e1"' });
   const complete = s.open()[0];
@@ -172,13 +174,14 @@ test('patience runs out after options.retries: the upload stays kept, to resume'
 });
 
 test('after a reload the kept upload lists its parts and sends only the missing', () => {
-  const kept = { ['sticky:' + JSON.stringify([base, 'doc', 'film mov.bin', 12 * MiB, 7])]: JSON.stringify({ key: 'tmp/k2', id: 'U1', expires: 1 }) };
+  const kept = { ['sticky:' + JSON.stringify([base, 'doc', 'film mov.bin', 12 * MiB, 7])]: JSON.stringify({ key: 'tmp/k2', id: 'U1', expires: 1, etags: [null, 'e2'] }) };
   const s = multipart(kept);
   const list = s.open()[0];
   assert.equal(list.method, 'GET');
   assert.equal(list.url, base + 'multipart/U1?key=tmp%2Fk2');
-  // Part 2 is whole; part 1 is not what this file's part 1 would be.
-  s.answer(list, 200, JSON.stringify([{ PartNumber: 1, ETag: 'x', Size: 3 }, { PartNumber: 2, ETag: 'e2', Size: 5 * MiB }]));
+  // Part 2 was acknowledged and is there; part 1 was cut off, and part 3
+  // is not what the bucket acknowledged.
+  s.answer(list, 200, JSON.stringify([{ PartNumber: 1, ETag: 'x', Size: 3 }, { PartNumber: 2, ETag: 'e2', Size: 5 * MiB }, { PartNumber: 3, ETag: 'y', Size: 2 * MiB }]));
   assert.deepEqual(s.said, ['Resuming at 41 %…']);
   assert.deepEqual(s.open().map((r) => /U1\/(\d)/.exec(r.url)[1]), ['1', '3']);
   signAll(s);

@@ -2,14 +2,16 @@
 // file up to chunkThreshold in one presigned POST, a bigger one as an S3
 // multipart upload whose parts are signed one at a time, options.parts at
 // once, each retried. A multipart upload is kept in localStorage, as
-// resume.js keeps tus uploads ({key, id, expires}), so that a reload
-// resumes it: the parts in the bucket are listed and not sent again. Once
+// resume.js keeps tus uploads ({key, id, expires, etags}), so that a
+// reload resumes it: a part the bucket acknowledged is not sent again if
+// the bucket still lists it with the same ETag (a part cut off may be
+// listed too, and not whole). Once
 // the bytes are in, the mount claims the object and answers as the
 // one-shot endpoint does.
 
 function toBucket(upload) {
   var file = upload.file, size = file.size, base = upload.url, mark = fingerprint(file, upload.field, base);
-  var requests = [], timers = [], ended, tries = 0, key, id, kept;
+  var requests = [], timers = [], ended, tries = 0, key, id, kept = {};
   var partSize = Math.max(upload.chunk, 5 << 20, Math.ceil(size / 1e4)), count = Math.ceil(size / partSize) || 1;
   var etags = [], sent = [], waiting = [], loaded = [];
 
@@ -130,7 +132,8 @@ function toBucket(upload) {
         var etag = request.getResponseHeader('ETag');
         loaded[n - 1] = 0;
         if (request.status > 199 && request.status < 300 && etag) {
-          etags[n - 1] = etag;
+          etags[n - 1] = kept.etags[n - 1] = etag;
+          remember(mark, kept);
           tries = 0;
           sent.splice(sent.indexOf(n), 1);
           progress();
@@ -144,7 +147,8 @@ function toBucket(upload) {
   // Parts not in the bucket yet go out; given parts listed, say how far.
   function missing(listed) {
     (listed || []).forEach(function (part) {
-      if (part.PartNumber <= count && part.Size === length(part.PartNumber)) etags[part.PartNumber - 1] = part.ETag;
+      var n = part.PartNumber;
+      if (kept.etags[n - 1] && kept.etags[n - 1] === part.ETag) etags[n - 1] = part.ETag;
     });
     for (var n = 1; n <= count; n++) if (!etags[n - 1]) waiting.push(n);
     if (etags.length) upload.say(fmt(messages.resuming, { percent: percentOf(progress(), size) }));
@@ -153,9 +157,8 @@ function toBucket(upload) {
 
   function create() {
     ask('POST', 'multipart', { filename: file.name, type: file.type, metadata: { field: upload.field, size: String(size) } }, function (created) {
-      key = created.key;
-      id = created.uploadId;
-      remember(mark, { key: key, id: id, expires: Date.now() + 864e5 });
+      kept = { key: key = created.key, id: id = created.uploadId, expires: Date.now() + 864e5, etags: [] };
+      remember(mark, kept);
       missing();
     });
   }
@@ -174,9 +177,10 @@ function toBucket(upload) {
     });
   }
 
-  try { kept = JSON.parse(localStorage.getItem(mark)); } catch (e) { }
+  try { kept = JSON.parse(localStorage.getItem(mark)) || kept; } catch (e) { }
+  kept.etags = kept.etags || [];
   if (size <= upload.threshold) post();
-  else if (kept && kept.id) {
+  else if (kept.id) {
     key = kept.key;
     id = kept.id;
     resume();
