@@ -28,6 +28,7 @@ var scriptModules = []string{
 	"queue.js",        // uploads at once in the page
 	"oneshot.js",      // the whole file in one request
 	"tus.js",          // big files in chunks, retried and resumed
+	"direct.js",       // straight to the bucket: one POST, or parts
 	"widget.js",       // binding wrappers, showing an item's phase
 	"field.js",        // a single field's file
 	"list.js",         // a field of several files
@@ -38,7 +39,7 @@ var scriptModules = []string{
 }
 
 const scriptBanner = `/*! sticky.js: background uploads for sticky file fields; big files resumable
- * (tus), many files in lists. No dependencies. Docs: docs/client.md */
+ * (tus) or straight to a bucket, many files in lists. No dependencies. Docs: docs/client.md */
 `
 
 //go:embed client/src/*.js

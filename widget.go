@@ -35,7 +35,7 @@ type Widget struct {
 }
 
 var widgetTmpl = template.Must(template.New("widget").Parse(
-	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}` +
+	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}` +
 		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{if .Multiple}} multiple{{end}}{{with .Accept}} accept="{{.}}"{{end}}` +
 		`{{if and .Required (not .Any)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
@@ -83,12 +83,13 @@ type keptView struct{ Name, Size, Ref string }
 func (u *Uploader) Widget(f Widget) template.HTML {
 	data := struct {
 		Widget
-		Kept *keptView
-		List []keptView
-		Any  bool   // something is kept
-		Tus  string // the resumable endpoint, for big files
+		Kept   *keptView
+		List   []keptView
+		Any    bool   // something is kept
+		Tus    string // the resumable endpoint, for big files
+		Direct string // the direct-upload routes, with Config.Direct
 	}{Widget: f}
-	data.Tus = u.defaults(f.Name, &data.ID, &data.Accept, &data.Endpoint)
+	data.Tus, data.Direct = u.defaults(f.Name, &data.ID, &data.Accept, &data.Endpoint)
 	view := func(k *File) keptView { return keptView{Name: k.Name, Size: SizeString(k.Size), Ref: k.Ref} }
 	if f.Kept != nil {
 		v := view(f.Kept)
@@ -132,7 +133,7 @@ type UploadList struct {
 }
 
 var uploadListTmpl = template.Must(template.New("uploadlist").Parse(
-	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}} data-field="{{.Field}}">` +
+	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}} data-field="{{.Field}}">` +
 		`{{with .Label}}<label for="{{$.ID}}">{{.}}</label>{{end}}` +
 		`<input type="file" id="{{.ID}}" multiple{{with .Accept}} accept="{{.}}"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status">` +
 		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
@@ -153,9 +154,9 @@ var uploadListTmpl = template.Must(template.New("uploadlist").Parse(
 func (u *Uploader) UploadList(l UploadList) template.HTML {
 	data := struct {
 		UploadList
-		Tus string
+		Tus, Direct string
 	}{UploadList: l}
-	data.Tus = u.defaults(l.Field, &data.ID, &data.Accept, &data.Endpoint)
+	data.Tus, data.Direct = u.defaults(l.Field, &data.ID, &data.Accept, &data.Endpoint)
 	var b bytes.Buffer
 	if err := uploadListTmpl.Execute(&b, data); err != nil {
 		panic("sticky: upload list template: " + err.Error())
@@ -165,9 +166,10 @@ func (u *Uploader) UploadList(l UploadList) template.HTML {
 
 // defaults fills what a field's markup leaves empty: its id (the field's
 // name), its accept attribute (the field's rules) and its endpoint (this
-// Uploader's). It returns the resumable endpoint to go with an endpoint of
-// this Uploader's, or "" for a custom one.
-func (u *Uploader) defaults(field string, id, accept, endpoint *string) (tus string) {
+// Uploader's). It returns the resumable endpoint and, with Config.Direct,
+// the direct-upload routes, to go with an endpoint of this Uploader's; ""
+// for a custom one.
+func (u *Uploader) defaults(field string, id, accept, endpoint *string) (tus, direct string) {
 	if *id == "" {
 		*id = field
 	}
@@ -177,6 +179,9 @@ func (u *Uploader) defaults(field string, id, accept, endpoint *string) (tus str
 	if *endpoint == "" {
 		*endpoint = u.path
 		tus = u.TusURL()
+		if u.direct {
+			direct = u.path + directPrefix
+		}
 	}
-	return tus
+	return tus, direct
 }

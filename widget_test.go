@@ -39,7 +39,7 @@ var (
 		"class": true, "data-sticky": true, "data-endpoint": true, "data-required": true, "data-kept": true,
 		"type": true, "id": true, "name": true, "accept": true, "required": true, "aria-invalid": true,
 		"aria-describedby": true, "value": true, "hidden": true, "max": true, "role": true, "aria-live": true,
-		"data-tus": true, "data-multiple": true, "multiple": true, "aria-label": true,
+		"data-tus": true, "data-direct": true, "data-multiple": true, "multiple": true, "aria-label": true,
 		"data-sticky-uploader": true, "data-field": true, "for": true,
 	}
 )
@@ -325,5 +325,33 @@ func TestWidgetHint(t *testing.T) {
 	}
 	if v, _ := tagAttr(t, doc, fileTag, "aria-describedby"); v != "doc-status doc-error" {
 		t.Errorf("aria-describedby = %q", v)
+	}
+}
+
+// presigningDisk is a disk store that passes for a DirectStore, for the
+// markup of an Uploader with Config.Direct; nothing here reaches a bucket.
+type presigningDisk struct {
+	*DiskStore
+	DirectStore
+}
+
+func TestWidgetDirect(t *testing.T) {
+	plain, _ := newTestUploader(t, Config{})
+	direct, _ := newTestUploader(t, Config{Direct: true, Store: presigningDisk{DiskStore: diskAt(t, t.TempDir())}})
+	for _, c := range []struct {
+		name string
+		doc  string
+		want string // data-direct; "" for none
+	}{
+		{"plain field", string(plain.Widget(Widget{Name: "file"})), ""},
+		{"direct field", string(direct.Widget(Widget{Name: "file"})), "/uploads/s3/"},
+		{"direct list", string(direct.UploadList(UploadList{Field: "pics"})), "/uploads/s3/"},
+		{"custom endpoint", string(direct.Widget(Widget{Name: "file", Endpoint: "/mine/"})), ""},
+	} {
+		got, ok := tagAttr(t, c.doc, wrapperTag, "data-direct")
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("%s: data-direct %q (present %v), want %q", c.name, got, ok, c.want)
+		}
+		checkMarkup(t, c.doc)
 	}
 }

@@ -196,7 +196,7 @@ function page(extra = {}) {
   const { load, clock, storage } = require('./load.js');
   const { document, h, globals, Event } = dom();
   const timers = clock();
-  const ctx = load(['defaults', 'format', 'reply', 'dom', 'announce', 'resume', 'tus-protocol', 'queue', 'oneshot', 'tus',
+  const ctx = load(['defaults', 'format', 'reply', 'dom', 'announce', 'resume', 'tus-protocol', 'queue', 'oneshot', 'tus', 'direct',
     'widget', 'field', 'list', 'upload', 'form', 'input'], {
     ...globals, window: {}, localStorage: storage(), setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, ...extra,
   });
@@ -210,6 +210,7 @@ function page(extra = {}) {
   };
   ctx.oneShot = transport('oneShot');
   ctx.resumable = transport('resumable');
+  ctx.toBucket = transport('toBucket');
   const events = [];
   for (const type of ['before-upload', 'start', 'progress', 'success', 'error', 'cancel', 'remove', 'complete']) {
     document.addEventListener('sticky:' + type, (e) => events.push(type));

@@ -24,6 +24,15 @@ test('a small file goes in one request, a big one over tus', () => {
   assert.equal(uploads[1].chunk, 512);
 });
 
+test('with data-direct every file goes straight to the bucket, with the threshold of parts', () => {
+  const { ctx, item, uploads } = field({ 'data-tus': '/uploads/tus/', 'data-direct': '/uploads/s3/', 'data-chunk-threshold': '1KiB' });
+  for (const size of [1024, 1025]) {
+    ctx.start(item, file('a.png', size));
+    const job = uploads.at(-1);
+    assert.deepEqual([job.kind, job.url, job.threshold, job.chunk], ['toBucket', '/uploads/s3/', 1024, 5 << 20]);
+  }
+});
+
 test('success: the reference, name and size shown, events in order', () => {
   const { ctx, w, item, uploads, events, ok, status } = field();
   ctx.start(item, file('a.png'));

@@ -31,6 +31,16 @@ test('bind: an upload a reload interrupted is mentioned', () => {
     'The upload of film.mov was interrupted. Choose the same file again to resume it.');
 });
 
+test('bind: a direct upload a reload interrupted is mentioned too', () => {
+  const { ctx, document, single, timers } = page();
+  ctx.localStorage.setItem('sticky:' + JSON.stringify(['/uploads/s3/', 'doc', 'film.mov', 9, 1]), '{}');
+  const w = single({ 'data-direct': '/uploads/s3/' });
+  document.body.append(w);
+  ctx.bind(w);
+  timers.tick(0);
+  assert.match(w.querySelector('.sticky-status').textContent, /^The upload of film.mov was interrupted/);
+});
+
 test('render: the controls of each phase', () => {
   const { ctx, document, single } = page();
   const w = single();

@@ -25,6 +25,7 @@ var options = {
   chunkThreshold: 8 << 20, // bigger files go through tus, if the wrapper has data-tus
   chunkSize: 5 << 20,
   concurrency: 3,          // uploads at once, in the whole page
+  parts: 3,                // parts of one file at once, straight to a bucket
   retries: 8,              // after a lost connection, waiting backoff(n) before each
   stall: 60000             // ms without progress that count as a lost connection
 };

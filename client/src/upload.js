@@ -38,14 +38,16 @@ function countBatch(batch) {
   return count;
 }
 
-// Sends a queued item's file, over tus when it is big and the wrapper allows.
+// Sends a queued item's file: straight to the bucket when the wrapper says
+// so, else over tus when it is big and the wrapper allows.
 function run(item) {
   var wrapper = item.wrapper, state = states.get(wrapper), progress = partsOf(item.element).progress;
   var file = item.file, field = fieldOf(wrapper), tus = wrapper.getAttribute('data-tus');
-  var big = tus && file.size > sizeOption(wrapper, 'chunk-threshold', options.chunkThreshold);
-  var job = (big ? resumable : oneShot)({
-    file: file, field: field, url: big ? tus : wrapper.getAttribute('data-endpoint'),
-    chunk: sizeOption(wrapper, 'chunk-size', options.chunkSize),
+  var bucket = wrapper.getAttribute('data-direct'), threshold = sizeOption(wrapper, 'chunk-threshold', options.chunkThreshold);
+  var big = tus && file.size > threshold;
+  var job = (bucket ? toBucket : big ? resumable : oneShot)({
+    file: file, field: field, url: bucket || (big ? tus : wrapper.getAttribute('data-endpoint')),
+    chunk: sizeOption(wrapper, 'chunk-size', options.chunkSize), threshold: threshold,
     say: function (message) { if (item.job === job) say(wrapper, message); },
     progress: function (loaded, total) {
       if (item.job !== job) return;

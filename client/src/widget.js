@@ -9,7 +9,7 @@ var states;
 
 function bind(wrapper) {
   if (states.has(wrapper)) return states.get(wrapper);
-  var parts = partsOf(wrapper), tus = wrapper.getAttribute('data-tus');
+  var parts = partsOf(wrapper), resumes = [wrapper.getAttribute('data-tus'), wrapper.getAttribute('data-direct')];
   if (!parts.input || !wrapper.getAttribute('data-endpoint') || !(parts.list ? parts.template : parts.ref)) return null;
   var state = { element: wrapper, wrapper: wrapper, isList: !!parts.list, batch: [] };
   states.set(wrapper, state);
@@ -21,7 +21,7 @@ function bind(wrapper) {
   }
   // Offer to resume what a reload interrupted.
   eachKept(function (kept) {
-    if (kept[0] === tus && kept[1] === fieldOf(wrapper)) say(wrapper, fmt(messages.interrupted, { name: kept[2] }));
+    if (kept[0] && resumes.indexOf(kept[0]) >= 0 && kept[1] === fieldOf(wrapper)) say(wrapper, fmt(messages.interrupted, { name: kept[2] }));
   });
   return state;
 }

@@ -99,6 +99,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		Logger:    logger,
 		RateLimit: cfg.Rate,
 		Quota:     a.quota,
+		Direct:    cfg.Direct, // the gallery's too
 	}
 	if cfg.Clamd != "" { // first, so that nothing else reads an infected file
 		uc.Processors = []sticky.Processor{&clamav.Scanner{Addr: cfg.Clamd, Logger: logger}}
@@ -206,16 +207,22 @@ func (a *app) Handler() http.Handler {
 	mux.HandleFunc("GET /gallery/{id}/image", a.requireUser(a.handlePicture(false)))
 	mux.Handle(galleryPath, a.gallery)
 	mux.HandleFunc("GET /static/{name}", a.handleStatic)
-	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
+	return securityHeaders(http.NewCrossOriginProtection().Handler(mux), a.store.connect)
 }
 
 // securityHeaders adds headers every response should carry. The policy
 // allows only same-origin scripts, styles and connections: the uploader's
-// script and stylesheet are served from this origin.
-func securityHeaders(h http.Handler) http.Handler {
+// script and stylesheet are served from this origin. connect, when not
+// empty, is the one other origin pages may send requests to: the bucket
+// that browsers upload to directly.
+func securityHeaders(h http.Handler, connect string) http.Handler {
+	policy := "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	if connect != "" {
+		policy += "; connect-src 'self' " + connect
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", policy)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		h.ServeHTTP(w, r)

@@ -41,6 +41,14 @@
 //	-s3-endpoint URL
 //		URL of an S3-compatible server (MinIO, versitygw, ...), addressed
 //		path-style; without it, -s3-bucket is on AWS. Needs -s3-bucket.
+//	-direct
+//		browsers upload the documents' files and the gallery's pictures
+//		straight to the bucket, and the demo carries none of their bytes
+//		(sticky's Config.Direct). Needs -s3-bucket. At start the demo
+//		prints the CORS rules the bucket needs for its origin.
+//	-s3-cors
+//		with -direct, set those CORS rules on the bucket (PutBucketCors,
+//		which replaces the bucket's rules) rather than only printing them.
 //	-temp-ttl duration
 //		how long a chosen file is kept for a form that is not submitted,
 //		and its reference valid (default 24h).
@@ -125,6 +133,8 @@ type config struct {
 
 	S3Bucket   string // "" keeps everything in Data
 	S3Endpoint string // "" is AWS itself
+	Direct     bool   // browsers upload straight to the bucket
+	S3CORS     bool   // set the bucket's CORS for Direct at start
 
 	Rate       int           // Config.RateLimit: uploads a minute per user; 0 for no limit
 	TempTTL    time.Duration // Config.TTL: how long a chosen file is kept
@@ -226,6 +236,8 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fset.StringVar(&c.DB, "db", "", "SQLite database `file`, which demos on one machine may share (default demo.db in the -data directory)")
 	fset.StringVar(&c.S3Bucket, "s3-bucket", "", "keep temporary uploads and documents in this S3 `bucket` (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)")
 	fset.StringVar(&c.S3Endpoint, "s3-endpoint", "", "`URL` of an S3-compatible server (path-style); default: AWS")
+	fset.BoolVar(&c.Direct, "direct", false, "browsers upload straight to the -s3-bucket; the CORS it needs is printed at start")
+	fset.BoolVar(&c.S3CORS, "s3-cors", false, "with -direct, set the bucket's CORS (PutBucketCors, replacing its rules) instead of only printing it")
 	fset.DurationVar(&c.TempTTL, "temp-ttl", defaultTempTTL, "how long a chosen file is kept for a form not yet submitted")
 	fset.IntVar(&c.Rate, "rate", defaultRate, "uploads a `number` of one user may start a minute; more are answered 429; 0 for no limit")
 	fset.DurationVar(&c.SweepEvery, "sweep-every", defaultSweepEvery, "how often abandoned uploads are removed; 0 for never")
@@ -237,10 +249,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		return config{}, &usageError{err} // the flag package has told the user
 	}
 	if fset.NArg() > 0 {
-		err := fmt.Errorf("unexpected argument %q", fset.Arg(0))
-		fmt.Fprintln(output, err)
-		fset.Usage()
-		return config{}, &usageError{err}
+		return config{}, misused(fset, fmt.Errorf("unexpected argument %q", fset.Arg(0)))
 	}
 	n, err := sticky.ParseSize(maxSize)
 	if err != nil {
@@ -269,6 +278,12 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 			return config{}, fmt.Errorf("-s3-endpoint %q: want a URL like http://127.0.0.1:7070", c.S3Endpoint)
 		}
 	}
+	if c.Direct && c.S3Bucket == "" {
+		return config{}, misused(fset, errors.New("-direct needs -s3-bucket: the bucket the browsers upload to"))
+	}
+	if c.S3CORS && !c.Direct {
+		return config{}, misused(fset, errors.New("-s3-cors needs -direct: the rules are those of direct uploads"))
+	}
 	if c.TempTTL <= 0 {
 		return config{}, fmt.Errorf("-temp-ttl %v: must be more than zero", c.TempTTL)
 	}
@@ -286,6 +301,13 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		c.Secret = []byte(s)
 	}
 	return c, nil
+}
+
+// misused reports err with the usage, as the flag package reports its own.
+func misused(fset *flag.FlagSet, err error) error {
+	fmt.Fprintln(fset.Output(), err)
+	fset.Usage()
+	return &usageError{err}
 }
 
 // usageError is a command-line mistake already reported with the usage.
@@ -393,6 +415,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	background.Go(func() { a.store.check(bgCtx, logger) })
 	background.Go(func() { recoverSaves(bgCtx, a.store.docs, cfg.SweepEvery, logger) })
+	if cfg.Direct {
+		if err := a.store.directCORS(ctx, displayURL(ln.Addr()), cfg.S3CORS, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	srv := newServer(a.Handler(), logger, headerTimeout)
 	fmt.Fprintf(stdout, "listening on %s\n", displayURL(ln.Addr()))
 	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.Data, "db", cfg.DB, "storage", a.store.where,

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,6 +18,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/blobvault"
 	"github.com/stickyuploads/sticky/s3"
@@ -57,6 +61,7 @@ type storage struct {
 	docsBucket  *blob.Bucket // the documents' part of it
 	name        string       // the bucket's name
 	where       string       // for the log
+	connect     string       // the bucket's origin, which pages send to with -direct
 }
 
 // openStorage prepares the storage cfg asks for.
@@ -99,6 +104,12 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 	if cfg.S3Endpoint != "" {
 		where += " at " + cfg.S3Endpoint
 	}
+	var connect string
+	if cfg.Direct {
+		if connect, err = bucketOrigin(ctx, client, cfg.S3Bucket); err != nil {
+			return nil, err
+		}
+	}
 	return &storage{
 		temp:        temp,
 		galleryTemp: galleryTemp,
@@ -107,7 +118,58 @@ func openStorage(ctx context.Context, cfg config) (*storage, error) {
 		docsBucket:  docsBucket,
 		name:        cfg.S3Bucket,
 		where:       where,
+		connect:     connect,
 	}, nil
+}
+
+// bucketOrigin is the origin browsers send to when they upload to bucket
+// directly: that of a URL presigned for it (path-style or virtual-hosted,
+// as the client addresses it). Presigning needs no request.
+func bucketOrigin(ctx context.Context, client *awss3.Client, bucket string) (string, error) {
+	req, err := awss3.NewPresignClient(client).PresignGetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("origin")})
+	if err != nil {
+		return "", fmt.Errorf("-direct: presigning for bucket %s: %w", bucket, err)
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return "", err
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// corsRules are what the bucket must allow the demo's origin for direct
+// uploads: POST (a file sent whole), PUT (parts), GET; any header (the
+// signed ones); and the ETag of each part readable by the page.
+func corsRules(origin string) []types.CORSRule {
+	return []types.CORSRule{{
+		AllowedOrigins: []string{origin},
+		AllowedMethods: []string{"PUT", "POST", "GET"},
+		AllowedHeaders: []string{"*"},
+		ExposeHeaders:  []string{"ETag"},
+		MaxAgeSeconds:  aws.Int32(3600),
+	}}
+}
+
+// directCORS sets the CORS rules direct uploads need for origin on the
+// bucket, when set says so, or prints them on out for the person to set.
+func (s *storage) directCORS(ctx context.Context, origin string, set bool, out io.Writer) error {
+	rules := corsRules(origin)
+	if set {
+		_, err := s.temp.Client().PutBucketCors(ctx, &awss3.PutBucketCorsInput{
+			Bucket:            aws.String(s.name),
+			CORSConfiguration: &types.CORSConfiguration{CORSRules: rules},
+		})
+		if err != nil {
+			return fmt.Errorf("-s3-cors: setting the CORS of bucket %s: %w", s.name, err)
+		}
+		fmt.Fprintf(out, "direct uploads: the CORS of bucket %s now allows %s (PUT, POST, GET; ETag exposed)\n", s.name, origin)
+		return nil
+	}
+	b, _ := json.MarshalIndent(map[string]any{"CORSRules": rules}, "", "  ")
+	fmt.Fprintf(out, "direct uploads: bucket %s must allow this origin (CORS), for example with\n"+
+		"  aws s3api put-bucket-cors --bucket %s --cors-configuration file://cors.json\n"+
+		"or -s3-cors; cors.json:\n%s\n", s.name, s.name, b)
+	return nil
 }
 
 // check tells the log at once when the bucket cannot be reached, rather
