@@ -7,7 +7,7 @@ replace github.com/stickyuploads/sticky => ../
 require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
-	github.com/labstack/echo/v4 v4.16.6
+	github.com/labstack/echo/v4 v4.16.5
 	github.com/stickyuploads/sticky v0.0.0-00010101000000-000000000000
 )
 
