@@ -19,7 +19,7 @@ import (
 	"github.com/stickyuploads/sticky"
 )
 
-// Title is the error an example shows for a missing title.
+// TitleError is the error an example shows for a missing title.
 const TitleError = "Give the file a title."
 
 // New returns an Uploader and a Permanent as the examples' main makes them,
