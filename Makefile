@@ -3,9 +3,9 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw nginx clamd lint node unit loadshort e2e fuzz demo bench loadtest loadtest-cluster
+.PHONY: test deps chromium versitygw nginx clamd lint node unit examples loadshort e2e fuzz demo bench loadtest loadtest-cluster
 
-test: deps lint node unit loadshort e2e fuzz
+test: deps lint node unit examples loadshort e2e fuzz
 	@echo "make test: all passed"
 
 deps: chromium versitygw nginx clamd
@@ -44,8 +44,8 @@ clamd:
 # Under make, a test whose program (Chromium, nginx, versitygw, clamd, node,
 # npm) is missing fails instead of skipping: deps has installed them all.
 # nginx and clamd are found on PATH, and Debian puts them in /usr/sbin.
-unit e2e loadshort fuzz: export STICKY_TEST_STRICT := 1
-unit e2e loadshort fuzz: export PATH := $(PATH):/usr/sbin
+unit examples e2e loadshort fuzz: export STICKY_TEST_STRICT := 1
+unit examples e2e loadshort fuzz: export PATH := $(PATH):/usr/sbin
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -53,6 +53,7 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	cd examples && $(GO) run $(STATICCHECK) ./...
 
 node:
 	node --test client/
@@ -64,6 +65,12 @@ unit:
 # 256 MiB ceiling on the server's memory.
 loadshort:
 	$(GO) run ./cmd/sticky-load -short
+
+# The routers and templates of docs/routers.md, a module of their own so
+# that their dependencies stay out of sticky's.
+examples:
+	$(GO) -C examples vet ./...
+	$(GO) -C examples test -count=1 ./...
 
 e2e:
 	$(GO) test -count=1 -timeout 8m ./internal/e2e/

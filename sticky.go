@@ -343,9 +343,15 @@ func (u *Uploader) rules(field string) Rules {
 // ServeHTTP answers the upload endpoint (POST at the mount path), the
 // resumable endpoint (tus 1.0, at tus/ below it; see TusURL), the
 // direct-upload routes (at s3/, with Config.Direct) and the client assets
-// below it. Mount the Uploader at its Path without stripping
-// the prefix: mux.Handle("/uploads/", up).
-func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.mux.ServeHTTP(w, r) }
+// below it. Mount the Uploader at its Path, for every path below it,
+// without stripping the prefix: mux.Handle("/uploads/", up); Check tells
+// whether a router does.
+func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if answerProbe(w, r) {
+		return
+	}
+	u.mux.ServeHTTP(w, r)
+}
 
 func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, u.path)

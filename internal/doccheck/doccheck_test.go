@@ -67,3 +67,39 @@ func write(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// exampleBlock is a code block that a comment ties to a file of examples/.
+var exampleBlock = regexp.MustCompile("(?s)<!-- (examples/[^ ]+) -->\n```[a-z]*\n(.*?)```")
+
+// TestDocSnippetsMatchExamples fails when a block the docs take from
+// examples/ is no longer part of its file, word for word: the examples are
+// compiled and tested, so the docs show code that works.
+func TestDocSnippetsMatchExamples(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	found := 0
+	for _, doc := range docs {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range exampleBlock.FindAllSubmatch(text, -1) {
+			found++
+			file := string(m[1])
+			src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+			if err != nil {
+				t.Errorf("%s shows a part of %s: %v", filepath.Base(doc), file, err)
+				continue
+			}
+			if !strings.Contains(string(src), string(m[2])) {
+				t.Errorf("%s shows a block that is no longer in %s:\n%s", filepath.Base(doc), file, m[2])
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("found no block taken from examples/; routers.md should have them")
+	}
+}
