@@ -67,12 +67,13 @@ func (u *Uploader) TusURL() string { return u.path + tusPrefix }
 // It rides in the request's context, which tusd hands to the store and the
 // hooks.
 type tusRequest struct {
-	r     *http.Request
-	owner string
-	fine  string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
-	info  *handler.FileInfo // the upload, once tusd has looked it up
-	done  *receipt          // the receipt of a complete upload
-	gates []*gatedLock      // the locks it holds (see tuslock.go)
+	r      *http.Request
+	owner  string
+	fine   string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
+	info   *handler.FileInfo // the upload, once tusd has looked it up
+	done   *receipt          // the receipt of a complete upload
+	sha256 string            // the SHA-256 (hex) of the upload its PATCH completed, as the chunks came
+	gates  []*gatedLock      // the locks it holds (see tuslock.go)
 }
 
 type tusKey struct{}
@@ -308,7 +309,7 @@ func (u *Uploader) tusFinish(ev handler.HookEvent) (handler.HTTPResponse, error)
 	if req == nil {
 		return handler.HTTPResponse{}, errors.New("sticky: a resumable upload outside serveTus")
 	}
-	f, err := u.accept(ctx, info.ID, req.owner)
+	f, err := u.accept(ctx, info.ID, req.owner, req.sha256)
 	if err != nil {
 		return handler.HTTPResponse{}, tusError(err)
 	}
@@ -574,7 +575,7 @@ func (u *Uploader) decorate(h http.Header, code int, req *tusRequest) {
 	}
 	if rec := req.done; rec != nil {
 		ref := u.refFor(info.ID, req.owner, info.MetaData["field"])
-		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: ref, Extra: rec.Results})
+		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, SHA256: rec.SHA256, Stored: ref, Extra: rec.Results})
 		if err == nil {
 			h.Set(RefHeader, ref)
 			h.Set(ReplyHeader, asciiJSON(b))
