@@ -9,10 +9,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -332,5 +336,105 @@ func TestFineChecksum(t *testing.T) {
 	f, err := fineKept(t, up, "alice", "file", res.reply.Stored)
 	if err != nil || f.SHA256 != sha256Hex(data) {
 		t.Errorf("kept: %+v %v", f, err)
+	}
+}
+
+// flipRelay is a reverse proxy to target that flips one byte of the body
+// of the first PATCH it relays, as a bad link would, and notes the status
+// of every PATCH it relays back.
+func flipRelay(t *testing.T, target string) (url string, statuses func() []int) {
+	t.Helper()
+	to, err := neturl.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []int
+	flipped := false
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(to)
+			r.Out.Host = r.In.Host
+			mu.Lock()
+			defer mu.Unlock()
+			if r.In.Method == http.MethodPatch && !flipped {
+				flipped = true
+				r.Out.Body = &flipReader{r: r.Out.Body, at: 1000}
+			}
+		},
+		ModifyResponse: func(res *http.Response) error {
+			if res.Request.Method == http.MethodPatch {
+				mu.Lock()
+				seen = append(seen, res.StatusCode)
+				mu.Unlock()
+			}
+			return nil
+		},
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
+	}
+}
+
+// flipReader flips the byte at offset at of what it reads.
+type flipReader struct {
+	r    io.ReadCloser
+	at   int64
+	read int64
+}
+
+func (f *flipReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if i := f.at - f.read; i >= 0 && i < int64(n) {
+		p[i] ^= 0x01
+	}
+	f.read += int64(n)
+	return n, err
+}
+
+func (f *flipReader) Close() error { return f.r.Close() }
+
+// Through a relay that damages the first chunk: the server refuses it
+// with 460, the client sends it again, and the file saved is the file sent.
+func TestTusChecksumRelay(t *testing.T) {
+	up, _ := newTestUploader(t, Config{})
+	mux := http.NewServeMux()
+	mux.Handle(up.path, up)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	relay, statuses := flipRelay(t, srv.URL)
+	c := tusUser(relay+up.TusURL(), "alice")
+	c.Checksum = "sha256"
+	ctx := t.Context()
+	data := textBytes(200 << 10)
+	u, res, err := c.Create(ctx, int64(len(data)), map[string]string{"field": "doc", "filename": "a.txt"}, nil)
+	if err != nil || res.Status != http.StatusCreated {
+		t.Fatalf("create: %v %v", res, err)
+	}
+	res, err = c.Send(ctx, u, data, 64<<10)
+	if err != nil || res.Status != http.StatusNoContent {
+		t.Fatalf("send: %v %v", res, err)
+	}
+	if got, want := statuses(), []int{460, 204, 204, 204, 204}; !slices.Equal(got, want) {
+		t.Errorf("the PATCHes were answered %v, want %v", got, want)
+	}
+	if got := stickyReply(t, res)["sha256"]; got != sha256Hex(data) {
+		t.Errorf("sha256 %v, want %s", got, sha256Hex(data))
+	}
+	f, err := up.fromRef(ctx, res.Header.Get(RefHeader), "alice", "doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, vdir := newVault(t)
+	key, err := (&Permanent{Vault: v}).Save(ctx, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(vdir, key)); !bytes.Equal(got, data) {
+		t.Errorf("saved %d bytes that differ from the %d sent", len(got), len(data))
 	}
 }
