@@ -86,11 +86,11 @@ func (f *File) create(ctx context.Context, name, contentType string) (io.WriteCl
 		"expires":  strconv.FormatInt(time.Now().Add(f.u.ttl).Unix(), 10),
 	}}
 	go func() {
-		id, size, err := f.u.put(ctx, info, pr, f.u.largest)
+		st, err := f.u.put(ctx, info, pr, f.u.largest)
 		pr.CloseWithError(cmpErr(err, io.ErrClosedPipe)) // writes after a failure fail
 		if err == nil {
 			m.mu.Lock()
-			m.derived = append(m.derived, &File{Name: name, Size: size, Type: contentType, u: f.u, id: id, made: &made{child: true}})
+			m.derived = append(m.derived, &File{Name: name, Size: st.size, Type: contentType, SHA256: st.sha256, u: f.u, id: st.id, made: &made{child: true}})
 			m.mu.Unlock()
 		}
 		w.done <- err
@@ -130,20 +130,29 @@ func (m *made) abandon() int {
 // and discarding f discards them.
 func (f *File) Derived(ctx context.Context) ([]*File, error) {
 	if f.made == nil {
-		rec, id, err := f.u.readReceipt(ctx, f.id)
-		if err != nil {
-			return nil, f.u.lookupFailure(err)
+		if _, err := f.loadReceipt(ctx); err != nil {
+			return nil, err
 		}
-		m := &made{receipt: id}
-		if rec != nil {
-			m.results = rec.Results
-			for _, d := range rec.Derived {
-				m.derived = append(m.derived, &File{Name: d.Name, Size: d.Size, Type: d.Type, u: f.u, id: d.ID, made: &made{child: true}})
-			}
-		}
-		f.made = m
 	}
 	return f.made.derived, nil
+}
+
+// loadReceipt reads f's receipt into f.made and returns it; nil when f
+// has none.
+func (f *File) loadReceipt(ctx context.Context) (*receipt, error) {
+	rec, id, err := f.u.readReceipt(ctx, f.id)
+	if err != nil {
+		return nil, f.u.lookupFailure(err)
+	}
+	m := &made{receipt: id}
+	if rec != nil {
+		m.results = rec.Results
+		for _, d := range rec.Derived {
+			m.derived = append(m.derived, &File{Name: d.Name, Size: d.Size, Type: d.Type, SHA256: d.SHA256, u: f.u, id: d.ID, made: &made{child: true}})
+		}
+	}
+	f.made = m
+	return rec, nil
 }
 
 // discardMade removes the files derived from f and its receipt. A derived

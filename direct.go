@@ -379,7 +379,7 @@ func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name,
 	if err != nil {
 		return reply{}, u.storeFailure(err)
 	}
-	f, err := u.accept(ctx, id, owner)
+	f, err := u.accept(ctx, id, owner, unhashed)
 	if err != nil {
 		return reply{}, err
 	}

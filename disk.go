@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,15 +174,17 @@ func (d *DiskStore) modified(id string) (time.Time, error) {
 }
 
 // wholeWriter is a store that writes a whole file of unknown length in
-// fewer steps than tusd's upload steps take; the disk store is one.
+// fewer steps than tusd's upload steps take; the disk store is one. It
+// writes the upload's metadata after its bytes, so the metadata seal
+// returns once they are all in (the checksum) is recorded with info's.
 type wholeWriter interface {
-	putWhole(info handler.FileInfo, src io.Reader, check func(int64, error) error) (string, int64, error)
+	putWhole(info handler.FileInfo, src io.Reader, check func(int64, error) error, seal func() handler.MetaData) (string, int64, error)
 }
 
 // putWhole stores a whole file of unknown length from src as a new upload:
 // it writes the data, asks check about the copy (its length and error),
 // then writes the upload's .info once, complete, in the filestore's own
-// format. That is two files created, where going through tusd's upload
+// format, with the metadata of info and of seal. That is two files created, where going through tusd's upload
 // steps opens five (the .info written, rewritten once the length is known,
 // read back), and creating a file is most of the cost of a small upload on
 // a slow disk.
@@ -190,7 +193,7 @@ type wholeWriter interface {
 // no one, an empty .info names no upload, and Sweep removes both as orphans
 // once they are older than the TTL. Whatever fails, nothing is left behind.
 // The error of a failed step is given to check, which explains it.
-func (d *DiskStore) putWhole(info handler.FileInfo, src io.Reader, check func(int64, error) error) (string, int64, error) {
+func (d *DiskStore) putWhole(info handler.FileInfo, src io.Reader, check func(int64, error) error, seal func() handler.MetaData) (string, int64, error) {
 	var b [16]byte
 	rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
@@ -238,6 +241,11 @@ func (d *DiskStore) putWhole(info handler.FileInfo, src io.Reader, check func(in
 
 	info.ID = id
 	info.Size, info.Offset, info.SizeIsDeferred = size, size, false
+	info.MetaData = maps.Clone(info.MetaData)
+	if info.MetaData == nil {
+		info.MetaData = handler.MetaData{}
+	}
+	maps.Copy(info.MetaData, seal())
 	info.Storage = map[string]string{
 		"Type":                       "filestore",
 		filestore.StorageKeyPath:     binPath,

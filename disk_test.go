@@ -32,7 +32,9 @@ func (s plainStore) AsLengthDeclarableUpload(up handler.Upload) handler.LengthDe
 
 // A whole file stored on disk is two files, data and .info, and its .info
 // says what tusd's own steps would have written: tusd, the sweep and the
-// rest of sticky read it the same.
+// rest of sticky read it the same. Only the checksum differs: the lean
+// path records it in the .info, written after the bytes; tusd's steps
+// write the .info first, so the checksum goes in a receipt.
 func TestDiskPutWholeMatchesTusd(t *testing.T) {
 	data := bytes.Repeat([]byte("%PDF-1.7 sticky "), 4096)
 	infos := make([]handler.FileInfo, 2)
@@ -53,7 +55,11 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 			t.Fatal(err)
 		}
 		names := storeFiles(t, dir)
-		if want := []string{filepath.Join(dir, f.id), filepath.Join(dir, f.id+".info")}; !slices.Equal(names, want) {
+		want := []string{filepath.Join(dir, f.id), filepath.Join(dir, f.id+".info")}
+		if !lean {
+			want = append(want, filepath.Join(dir, f.id+".receipt"), filepath.Join(dir, f.id+".receipt.info"))
+		}
+		if !slices.Equal(names, want) {
 			t.Errorf("lean %v: the store holds %q, want %q", lean, names, want)
 		}
 		up, err := disk.GetUpload(t.Context(), f.id)
@@ -66,7 +72,14 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 		if got := fileBytes(t, f); !bytes.Equal(got, data) {
 			t.Errorf("lean %v: read back %d bytes, want %d", lean, len(got), len(data))
 		}
-		if ids := sweepIDs(t, disk, time.Now().Add(time.Hour)); !slices.Equal(ids, []string{f.id}) {
+		if got, want := kept(t, u, "alice", f).SHA256, sha256Hex(data); f.SHA256 != want || got != want {
+			t.Errorf("lean %v: SHA256 %q, read back from the reference %q, want %q", lean, f.SHA256, got, want)
+		}
+		wantIDs := []string{f.id}
+		if !lean {
+			wantIDs = append(wantIDs, f.id+".receipt")
+		}
+		if ids := sweepIDs(t, disk, time.Now().Add(time.Hour)); !slices.Equal(ids, wantIDs) {
 			t.Errorf("lean %v: the sweep lists %q", lean, ids)
 		}
 		for _, p := range []*handler.FileInfo{&infos[i]} {
@@ -75,6 +88,7 @@ func TestDiskPutWholeMatchesTusd(t *testing.T) {
 			}
 			p.ID, p.Storage = "", nil
 			delete(p.MetaData, "expires")
+			delete(p.MetaData, "sha256")
 		}
 	}
 	lean, _ := json.Marshal(infos[0])

@@ -27,7 +27,20 @@ var (
 	ErrRateLimited      = errors.New("sticky: too many uploads")
 	ErrStalled          = errors.New("sticky: request body stalled")
 	ErrQuota            = errors.New("sticky: over the user's quota")
+	// ErrChecksum is a chunk whose bytes do not match the checksum its
+	// client sent with it (tus's Upload-Checksum): they were damaged on the
+	// way, and the chunk is refused with 460 for the client to send again.
+	ErrChecksum = errors.New("sticky: checksum mismatch")
 )
+
+// ErrCorrupted is wrapped by the error of a save whose bytes, read from
+// the temporary store, are not those that came in: their length or their
+// SHA-256 (File.SHA256) differs. Nothing is saved, and the file stays kept.
+var ErrCorrupted = errors.New("sticky: stored bytes changed")
+
+// StatusChecksumMismatch is the status of a tus chunk refused by its
+// checksum, from the tus protocol's checksum extension.
+const StatusChecksumMismatch = 460
 
 // userError pairs a sentinel with the sentence shown to the person.
 type userError struct {
@@ -64,7 +77,7 @@ func failWith(kind error, msg string, cause error) error {
 
 // Status returns the HTTP status code that answers err: 413 for ErrTooLarge,
 // 415 for ErrType, 403 for ErrNotAllowed, the status given to Refuse, and
-// so on; 408 for ErrStalled. Unknown errors are 500.
+// so on; 408 for ErrStalled, 460 for ErrChecksum. Unknown errors are 500.
 func Status(err error) int {
 	var rf *refused // Refuse chose the status
 	if errors.As(err, &rf) {
@@ -87,6 +100,8 @@ func Status(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrStoreFull):
 		return http.StatusInsufficientStorage
+	case errors.Is(err, ErrChecksum):
+		return StatusChecksumMismatch
 	case errors.Is(err, ErrGone), errors.Is(err, ErrExpired):
 		return http.StatusGone
 	case errors.Is(err, ErrNoFile), errors.Is(err, ErrEmpty), errors.Is(err, ErrMalformed),

@@ -155,7 +155,7 @@ func TestFaultClientDisconnectsOneShot(t *testing.T) {
 	for range n {
 		cutRequest(t, hostOf(site), head, body, rng.IntN(len(body)))
 	}
-	settle(t, dir, 2) // the kept upload and its .info, nothing half-written
+	settle(t, dir, 4) // the kept upload and its receipt (which keeps its checksum: the store is no DiskStore), .info each; nothing half-written
 	wantReadable(t, site, kept.Stored, keptData)
 	sweepAll(t, site, dir)
 	t.Logf("%d one-shot uploads cut at random points: nothing left", n)
@@ -289,7 +289,7 @@ func TestFaultStoreFails(t *testing.T) {
 		if err != nil || status != fault.status || rep.IsValid || !strings.Contains(rep.Message(), "try again") {
 			t.Errorf("%s: %d %+v %v; want %d asking to try again", fault.name, status, rep, err, fault.status)
 		}
-		settle(t, dir, 2)
+		settle(t, dir, 4)
 		wantReadable(t, site, kept.Stored, keptData)
 	}
 	// tus: a full disk on a PATCH.

@@ -3,6 +3,7 @@ package sticky
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,6 +23,11 @@ type File struct {
 	Size int64
 	// Type is the content type, judged from the bytes.
 	Type string
+	// SHA256 is the SHA-256 of the bytes (hexadecimal, lower case), taken
+	// as they came in and kept with the upload. Permanent.Save checks the
+	// bytes it copies against it. It is "" for a file uploaded straight to
+	// the bucket (Config.Direct), whose bytes never pass through the app.
+	SHA256 string
 	// Ref is the signed reference that keeps the file across a re-render.
 	Ref string
 	// Field is the sticky field the file was uploaded for, so a processor
@@ -46,15 +52,23 @@ func (f *File) Open(ctx context.Context) (io.ReadCloser, error) {
 	return rc, nil
 }
 
+// copyTo copies the file's bytes to w, checking them against f.Size and
+// f.SHA256: bytes that changed in the temporary store fail the copy, with
+// an error wrapping ErrCorrupted.
 func (f *File) copyTo(ctx context.Context, w io.Writer) error {
 	rc, err := f.Open(ctx)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	n, err := io.Copy(w, rc)
-	if err == nil && n != f.Size {
-		err = fmt.Errorf("read %d bytes of %d", n, f.Size)
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, sum), rc)
+	switch {
+	case err != nil:
+	case n != f.Size:
+		err = fmt.Errorf("read %d bytes of %d: %w", n, f.Size, ErrCorrupted)
+	case f.SHA256 != "" && hex.EncodeToString(sum.Sum(nil)) != f.SHA256:
+		err = fmt.Errorf("the bytes read have SHA-256 %x, not %s as they had when they came in: %w", sum.Sum(nil), f.SHA256, ErrCorrupted)
 	}
 	if err != nil {
 		return fmt.Errorf("sticky: save %s: %w", f.Name, err)

@@ -396,17 +396,17 @@ func (c fineCall) whole(p fineParams, src io.Reader) (any, error) {
 		name = fineID(u.sign.keys[0], c.owner, p.uuid)
 	}
 	meta := handler.MetaData{"filename": in.Name, "field": p.field, "filetype": typ, "expires": u.expiry()}
-	id, _, err := u.putUnder(ctx, handler.FileInfo{ID: name, MetaData: meta}, io.MultiReader(bytes.NewReader(head), src), rules)
+	st, err := u.putUnder(ctx, handler.FileInfo{ID: name, MetaData: meta}, io.MultiReader(bytes.NewReader(head), src), rules)
 	u.refused(ctx, p.field, err)
 	if errors.Is(err, ErrMalformed) { // put's only malformed: the body broke off
 		return nil, &fineError{error: err, retry: true}
 	}
 	if err == nil {
-		err = u.fineNamed(ctx, id, name)
+		err = u.fineNamed(ctx, st.id, name)
 	}
 	var f *File
 	if err == nil {
-		f, err = u.accept(ctx, id, c.owner)
+		f, err = u.accept(ctx, st.id, c.owner, st.sha256)
 	}
 	if err != nil {
 		return nil, err

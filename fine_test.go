@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -53,6 +54,7 @@ type fineAnswer struct {
 	Filename     string `json:"filename"`
 	Size         int64  `json:"size"`
 	Type         string `json:"type"`
+	SHA256       string `json:"sha256"`
 }
 
 // fineServe sends r to up in process and decodes the reply.
@@ -191,7 +193,8 @@ func wantFineUploads(t testing.TB, dir string, n int) {
 	t.Helper()
 	var uploads []string
 	for _, f := range storeFiles(t, dir) {
-		if strings.HasSuffix(f, ".info") && !strings.HasSuffix(f, ".receipt.info") {
+		// Not receipts, nor the running checksums of unfinished uploads.
+		if strings.HasSuffix(f, ".info") && !strings.HasSuffix(f, ".receipt.info") && !strings.Contains(filepath.Base(f), ".sha256-") {
 			uploads = append(uploads, f)
 		}
 	}

@@ -336,13 +336,24 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 	if info.SizeIsDeferred || info.Offset != info.Size {
 		return nil, fail(ErrGone, "The file you chose earlier did not finish uploading. Please choose it again.")
 	}
-	return &File{
-		Name:  CleanName(info.MetaData["filename"]),
-		Size:  info.Size,
-		Type:  u.storedType(ctx, up, info),
-		Ref:   ref,
-		Field: field,
-		u:     u,
-		id:    c.ID,
-	}, nil
+	f := &File{
+		Name:   CleanName(info.MetaData["filename"]),
+		Size:   info.Size,
+		Type:   u.storedType(ctx, up, info),
+		SHA256: info.MetaData[metaSHA256],
+		Ref:    ref,
+		Field:  field,
+		u:      u,
+		id:     c.ID,
+	}
+	if f.SHA256 == "" { // kept in the receipt (see put)
+		rec, err := f.loadReceipt(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if rec != nil {
+			f.SHA256 = rec.SHA256
+		}
+	}
+	return f, nil
 }

@@ -3,6 +3,8 @@ package sticky
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"math"
@@ -22,7 +24,8 @@ import (
 //  2. admit: identity, the field's name and rules, the declared size, then
 //     the application (Config.Before may refuse, Config.Rename rename);
 //  3. judge: the type, from the first bytes, against the field's rules;
-//  4. store: streamed into the temporary store under the size limit;
+//  4. store: streamed into the temporary store under the size limit, and
+//     hashed (SHA-256) as it streams: File.SHA256, which a save checks;
 //  5. complete: the processors, then the signed reference.
 //
 // Cross-origin requests are refused before any of them (see New). Whatever
@@ -178,7 +181,7 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 	if err != nil {
 		return nil, u.refused(ctx, in.Field, err)
 	}
-	id, size, err := u.putUnder(ctx, handler.FileInfo{MetaData: handler.MetaData{
+	st, err := u.putUnder(ctx, handler.FileInfo{MetaData: handler.MetaData{
 		"filename": in.Name,
 		"filetype": typ,
 		"expires":  u.expiry(),
@@ -186,8 +189,10 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 	if err != nil {
 		return nil, u.refused(ctx, in.Field, err)
 	}
-	f := &File{Name: in.Name, Size: size, Type: typ, Field: in.Field, u: u, id: id}
-	if err := u.complete(ctx, f, owner, false); err != nil {
+	f := &File{Name: in.Name, Size: st.size, Type: typ, SHA256: st.sha256, Field: in.Field, u: u, id: st.id}
+	// A checksum the store could not record with the upload goes in its
+	// receipt.
+	if err := u.complete(ctx, f, owner, !st.sealed); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -195,9 +200,14 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 
 // accept takes upload id, whose bytes are all stored (a resumable or
 // chunked upload), as a file of owner's: it judges the type again on the
-// stored bytes, runs the processors, which record a receipt, and signs the
-// reference. A file refused here is removed.
-func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) {
+// stored bytes, runs the processors, which record a receipt with the
+// file's checksum, and signs the reference. sum is the SHA-256 (hex) of
+// the bytes taken as they came in; when it is "" (the running hash was
+// lost on the way), the stored bytes are read back to compute it. A file
+// refused here is removed. With sum unhashed (an upload straight to the
+// bucket), no checksum is taken: reading the file back would bring through
+// the app all the bytes that went around it.
+func (u *Uploader) accept(ctx context.Context, id, owner, sum string) (*File, error) {
 	up, err := u.store.GetUpload(ctx, id)
 	var info handler.FileInfo
 	if err == nil {
@@ -214,6 +224,13 @@ func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) 
 	} else {
 		f.Type, err = judge(u.rules(f.Field), f.Name, head)
 	}
+	if f.SHA256 = sum; sum == unhashed {
+		f.SHA256 = "" // its bytes never passed through this process
+	} else if err == nil && sum == "" {
+		if f.SHA256, err = hashStored(ctx, up); err != nil {
+			err = u.storeFailure(err)
+		}
+	}
 	if err != nil {
 		f.Discard(ctx)
 		return nil, u.refused(ctx, f.Field, err)
@@ -223,6 +240,9 @@ func (u *Uploader) accept(ctx context.Context, id, owner string) (*File, error) 
 	}
 	return f, nil
 }
+
+// unhashed tells accept that no checksum is known, nor to be taken.
+const unhashed = "-"
 
 // complete runs the processors on f, whose bytes are all stored, and signs
 // its reference for owner. With keep, a receipt records the answer even
@@ -246,23 +266,38 @@ func (u *Uploader) refFor(id, owner, field string) string {
 
 // putUnder puts a file of unknown length whose bytes are held to rules:
 // over the room a quota left, the error says so.
-func (u *Uploader) putUnder(ctx context.Context, info handler.FileInfo, src io.Reader, rules Rules) (string, int64, error) {
-	id, size, err := u.put(ctx, info, src, rules.MaxSize)
+func (u *Uploader) putUnder(ctx context.Context, info handler.FileInfo, src io.Reader, rules Rules) (stored, error) {
+	st, err := u.put(ctx, info, src, rules.MaxSize)
 	if errors.Is(err, ErrTooLarge) && rules.quotaBound != nil {
 		err = quotaFull(*rules.quotaBound, -1)
 	}
-	return id, size, err
+	return st, err
 }
 
 // expiry is the metadata that dates a new upload.
 func (u *Uploader) expiry() string { return strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10) }
 
+// stored is what put stored: the new upload's id, its size and the
+// SHA-256 of its bytes (hex). sealed says that the upload's metadata
+// records the checksum (metaSHA256): the store wrote the metadata after
+// the bytes. Otherwise a caller that keeps the checksum records it itself.
+type stored struct {
+	id     string
+	size   int64
+	sha256 string
+	sealed bool
+}
+
+// metaSHA256 is the metadata that records an upload's checksum.
+const metaSHA256 = "sha256"
+
 // put streams src into a new upload of the temporary store, with the id
 // (if any) and metadata of info, refusing more than limit bytes, and
-// returns the upload's id and size. Whatever fails, nothing is left in the
-// store.
-func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader, limit int64) (string, int64, error) {
-	body := &sourceReader{r: src}
+// hashes the bytes as they pass: this is where every file that comes in
+// whole gets its checksum. Whatever fails, nothing is left in the store.
+func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader, limit int64) (stored, error) {
+	sum := sha256.New()
+	body := &sourceReader{r: io.TeeReader(src, sum)}
 	check := func(size int64, err error) error {
 		switch {
 		case body.err != nil:
@@ -275,13 +310,23 @@ func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader
 		return nil
 	}
 	if w, ok := u.store.(wholeWriter); ok && info.ID == "" {
-		return w.putWhole(info, io.LimitReader(body, limit+1), check)
+		st := stored{sealed: true}
+		seal := func() handler.MetaData {
+			st.sha256 = hex.EncodeToString(sum.Sum(nil))
+			return handler.MetaData{metaSHA256: st.sha256}
+		}
+		var err error
+		st.id, st.size, err = w.putWhole(info, io.LimitReader(body, limit+1), check, seal)
+		if err != nil {
+			return stored{}, err
+		}
+		return st, nil
 	}
 
 	info.SizeIsDeferred = true
 	up, err := u.store.NewUpload(ctx, info)
 	if err != nil {
-		return "", 0, u.storeFailure(err)
+		return stored{}, u.storeFailure(err)
 	}
 	size, err := up.WriteChunk(ctx, 0, io.LimitReader(body, limit+1))
 	if err = check(size, err); err == nil {
@@ -297,9 +342,24 @@ func (u *Uploader) put(ctx context.Context, info handler.FileInfo, src io.Reader
 	}
 	if err != nil {
 		u.terminate(ctx, up)
-		return "", 0, err
+		return stored{}, err
 	}
-	return info.ID, size, nil
+	return stored{id: info.ID, size: size, sha256: hex.EncodeToString(sum.Sum(nil))}, nil
+}
+
+// hashStored reads a stored upload back and returns the SHA-256 of its
+// bytes (hex).
+func hashStored(ctx context.Context, up handler.Upload) (string, error) {
+	rc, err := up.GetReader(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, rc); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(sum.Sum(nil)), nil
 }
 
 func (u *Uploader) terminate(ctx context.Context, up handler.Upload) {

@@ -67,8 +67,8 @@ type Incoming struct {
 // upload_complete. The map it returns joins the reply (the endpoint's JSON,
 // or the Sticky-Reply header of a resumable upload), its values encoded as
 // JSON; later steps overwrite the keys of earlier ones, and none overwrites
-// the reply's own ("is_valid", "filename", "size", "type", "stored",
-// "errors").
+// the reply's own ("is_valid", "filename", "size", "type", "sha256",
+// "stored", "errors").
 //
 // An error fails the upload, and nothing of it is left in the store: the
 // person sees the message of a Refuse error, or a general sentence (status
@@ -110,7 +110,7 @@ type made struct {
 }
 
 // reserved are the reply's own keys, which processors cannot overwrite.
-var reserved = map[string]bool{"is_valid": true, "filename": true, "size": true, "type": true, "stored": true, "errors": true}
+var reserved = map[string]bool{"is_valid": true, "filename": true, "size": true, "type": true, "sha256": true, "stored": true, "errors": true}
 
 // process runs the processors on f, a complete upload, and records what
 // they made. With keep, or when they derived files, it writes f's receipt

@@ -22,15 +22,17 @@ type receipt struct {
 	Name    string                     `json:"name"`
 	Size    int64                      `json:"size"`
 	Type    string                     `json:"type"`
+	SHA256  string                     `json:"sha256,omitempty"`
 	Results map[string]json.RawMessage `json:"results,omitempty"`
 	Derived []derivedRecord            `json:"derived,omitempty"`
 }
 
 type derivedRecord struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-	Size int64  `json:"size"`
-	ID   string `json:"id"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // maxReceipt bounds a receipt, in bytes.
@@ -42,9 +44,9 @@ func (u *Uploader) receiptID(id string) string { return u.uploadName(id) + ".rec
 
 func (u *Uploader) writeReceipt(ctx context.Context, f *File) error {
 	m := f.made
-	rec := receipt{Name: f.Name, Size: f.Size, Type: f.Type, Results: m.results}
+	rec := receipt{Name: f.Name, Size: f.Size, Type: f.Type, SHA256: f.SHA256, Results: m.results}
 	for _, d := range m.derived {
-		rec.Derived = append(rec.Derived, derivedRecord{Name: d.Name, Type: d.Type, Size: d.Size, ID: d.id})
+		rec.Derived = append(rec.Derived, derivedRecord{Name: d.Name, Type: d.Type, Size: d.Size, ID: d.id, SHA256: d.SHA256})
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {
@@ -56,11 +58,11 @@ func (u *Uploader) writeReceipt(ctx context.Context, f *File) error {
 		"parent":   f.id,
 		"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
 	}}
-	id, _, err := u.put(ctx, info, bytes.NewReader(b), maxReceipt)
+	st, err := u.put(ctx, info, bytes.NewReader(b), maxReceipt)
 	if err != nil {
 		return err
 	}
-	m.receipt = id
+	m.receipt = st.id
 	return nil
 }
 

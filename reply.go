@@ -20,6 +20,7 @@ type reply struct {
 	Filename string              `json:"filename,omitempty"`
 	Size     int64               `json:"size,omitempty"`
 	Type     string              `json:"type,omitempty"`
+	SHA256   string              `json:"sha256,omitempty"`
 	Stored   string              `json:"stored,omitempty"`
 	Errors   map[string][]string `json:"errors,omitempty"`
 	// Extra are the processors' members (see Processor and MarshalJSON).
@@ -28,7 +29,7 @@ type reply struct {
 
 // replyOf is the reply that tells the client about f.
 func replyOf(f *File) reply {
-	r := reply{Valid: true, Filename: f.Name, Size: f.Size, Type: f.Type, Stored: f.Ref}
+	r := reply{Valid: true, Filename: f.Name, Size: f.Size, Type: f.Type, SHA256: f.SHA256, Stored: f.Ref}
 	if f.made != nil {
 		r.Extra = f.made.results
 	}

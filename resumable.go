@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -40,9 +41,12 @@ import (
 //     receipt (see process.go) records the answer, so a client that lost it
 //     gets it again from HEAD, and a complete upload without one, whose
 //     server stopped before answering, is never handed out.
+//   - Each chunk is hashed on its way to the store, for the file's SHA-256,
+//     and checked against the checksum its client sent, if any (tus's
+//     checksum extension; see checksum.go).
 //   - Nothing is ever downloaded through the endpoint, and no extension
-//     beyond creation, creation-with-upload, termination and expiration is
-//     offered.
+//     beyond creation, creation-with-upload, termination, checksum and
+//     expiration is offered.
 
 // tusPrefix is where the resumable endpoint is, below the mount path.
 const tusPrefix = "tus/"
@@ -67,12 +71,14 @@ func (u *Uploader) TusURL() string { return u.path + tusPrefix }
 // It rides in the request's context, which tusd hands to the store and the
 // hooks.
 type tusRequest struct {
-	r     *http.Request
-	owner string
-	fine  string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
-	info  *handler.FileInfo // the upload, once tusd has looked it up
-	done  *receipt          // the receipt of a complete upload
-	gates []*gatedLock      // the locks it holds (see tuslock.go)
+	r        *http.Request
+	owner    string
+	fine     string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
+	info     *handler.FileInfo // the upload, once tusd has looked it up
+	done     *receipt          // the receipt of a complete upload
+	sha256   string            // the SHA-256 (hex) of the upload its PATCH completed, as the chunks came
+	checksum *chunkChecksum    // what Upload-Checksum asks of the request's chunk
+	gates    []*gatedLock      // the locks it holds (see tuslock.go)
 }
 
 type tusKey struct{}
@@ -146,6 +152,14 @@ func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string)
 		if rest != "" && !u.ownsUpload(rest, req.owner) {
 			w.Header().Set("Tus-Resumable", "1.0.0")
 			writeError(w, errUnknownUpload)
+			return
+		}
+	}
+	if h := r.Header.Get("Upload-Checksum"); h != "" && (r.Method == http.MethodPatch || r.Method == http.MethodPost) {
+		var err error
+		if req.checksum, err = parseChecksum(h); err != nil {
+			w.Header().Set("Tus-Resumable", "1.0.0")
+			writeError(w, err)
 			return
 		}
 	}
@@ -308,7 +322,7 @@ func (u *Uploader) tusFinish(ev handler.HookEvent) (handler.HTTPResponse, error)
 	if req == nil {
 		return handler.HTTPResponse{}, errors.New("sticky: a resumable upload outside serveTus")
 	}
-	f, err := u.accept(ctx, info.ID, req.owner)
+	f, err := u.accept(ctx, info.ID, req.owner, req.sha256)
 	if err != nil {
 		return handler.HTTPResponse{}, tusError(err)
 	}
@@ -446,17 +460,41 @@ func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 	return info, nil
 }
 
-// WriteChunk judges the type of the upload on its first bytes, when they
-// come, before they are stored; an upload of a refused type is removed.
+// WriteChunk checks the chunk against the checksum its request sent, if
+// any, before any of it is stored; judges the type of the upload on its
+// first bytes, when they come, before they are stored (an upload of a
+// refused type is removed); and hashes the chunk as it is stored, going on
+// from the running hash of the chunks before (see checksum.go).
 func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
-	if req := requestOf(ctx); req != nil {
+	req := requestOf(ctx)
+	if req != nil {
 		req.armGates() // the request body is set: releases may come now
 	}
-	if offset == 0 {
-		info, err := t.Upload.GetInfo(ctx)
-		if err != nil {
+	var info handler.FileInfo
+	if req != nil && req.info != nil && req.info.ID == t.id {
+		info = *req.info // as tusd just read it
+	} else {
+		var err error
+		if info, err = t.Upload.GetInfo(ctx); err != nil {
 			return 0, t.u.tusStoreError(err)
 		}
+	}
+	if req != nil && req.checksum != nil {
+		chunk, err := t.u.spoolChunk(src, req.checksum, req.r.ContentLength)
+		if err != nil {
+			if offset == 0 && req.r.Method == http.MethodPost {
+				// A creation refused: its client never learns the upload.
+				t.u.terminate(ctx, t.Upload)
+			}
+			return 0, tusError(err)
+		}
+		if chunk == nil {
+			return 0, nil // cut short: tusd answers its body's error
+		}
+		defer func() { chunk.Close(); os.Remove(chunk.Name()) }()
+		src = chunk
+	}
+	if offset == 0 {
 		head := make([]byte, min(sniffLen, info.Size))
 		n, _ := io.ReadFull(src, head) // tusd's reader keeps errors for itself
 		if n > 0 {
@@ -467,17 +505,33 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 		}
 		src = io.MultiReader(bytes.NewReader(head[:n]), src)
 	}
+	running := t.u.resumeHash(ctx, t.id, offset)
+	body := &countingReader{r: src}
+	if running != nil {
+		src = io.TeeReader(body, running)
+	} else {
+		src = body
+	}
 	n, err := t.Upload.WriteChunk(ctx, offset, src)
 	if err != nil {
 		err = t.u.tusStoreError(err)
 	}
+	// The hash goes on only when it has seen exactly the bytes stored.
+	if running != nil && req != nil && n > 0 && body.n == n {
+		t.u.keepHash(ctx, req, t.id, info.Size, offset, offset+n, running)
+	}
 	return n, err
 }
 
-// Terminate removes the upload, the files derived from it and its receipt.
+// Terminate removes the upload, the files derived from it and its receipt,
+// or, while it is incomplete, the state of its running hash.
 func (t *tusUpload) Terminate(ctx context.Context) error {
+	info, infoErr := t.Upload.GetInfo(ctx)
 	if err := t.u.term.AsTerminatableUpload(t.Upload).Terminate(ctx); err != nil {
 		return t.u.tusStoreError(err)
+	}
+	if infoErr == nil && info.Offset > 0 && info.Offset < info.Size {
+		t.u.removeHashState(ctx, t.id, info.Offset)
 	}
 	if err := (&File{u: t.u, id: t.id}).discardMade(ctx); err != nil {
 		t.u.log.Warn("sticky: removing what was derived from a terminated upload", "err", err)
@@ -560,7 +614,8 @@ func (u *Uploader) decorate(h http.Header, code int, req *tusRequest) {
 		h.Set("Location", loc.RequestURI())
 	}
 	if ext := h.Get("Tus-Extension"); ext != "" { // an OPTIONS request
-		h.Set("Tus-Extension", ext+",expiration")
+		h.Set("Tus-Extension", ext+",checksum,expiration")
+		h.Set("Tus-Checksum-Algorithm", checksumAlgorithmList)
 		h.Set("Tus-Max-Size", strconv.FormatInt(u.largest, 10))
 	}
 	if code >= 300 || req.info == nil {
@@ -574,7 +629,7 @@ func (u *Uploader) decorate(h http.Header, code int, req *tusRequest) {
 	}
 	if rec := req.done; rec != nil {
 		ref := u.refFor(info.ID, req.owner, info.MetaData["field"])
-		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: ref, Extra: rec.Results})
+		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, SHA256: rec.SHA256, Stored: ref, Extra: rec.Results})
 		if err == nil {
 			h.Set(RefHeader, ref)
 			h.Set(ReplyHeader, asciiJSON(b))

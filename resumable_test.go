@@ -77,7 +77,8 @@ func TestTusRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Status != http.StatusOK || res.Header.Get("Tus-Version") != "1.0.0" ||
-		res.Header.Get("Tus-Extension") != "creation,creation-with-upload,termination,expiration" ||
+		res.Header.Get("Tus-Extension") != "creation,creation-with-upload,termination,checksum,expiration" ||
+		res.Header.Get("Tus-Checksum-Algorithm") != "sha1,sha256" ||
 		res.Header.Get("Tus-Max-Size") != strconv.Itoa(DefaultMaxSize) {
 		t.Fatalf("OPTIONS: %v %v", res, res.Header)
 	}

@@ -586,7 +586,7 @@ type failingNewStore struct {
 	err error
 }
 
-func (s failingNewStore) putWhole(_ handler.FileInfo, _ io.Reader, check func(int64, error) error) (string, int64, error) {
+func (s failingNewStore) putWhole(_ handler.FileInfo, _ io.Reader, check func(int64, error) error, _ func() handler.MetaData) (string, int64, error) {
 	return "", 0, check(0, s.err)
 }
 

@@ -7,6 +7,12 @@ const { load, plain } = require('./load.js');
 const { metadata, tusHeaders, offsetOf, tusReply, retryable, backoff, options, messages, fmt } =
   load(['defaults', 'format', 'tus-protocol'], { btoa, escape, unescape });
 
+// chunkChecksum in a page with window.crypto (a secure context) or without.
+function checksumOf(blob, crypto) {
+  const { chunkChecksum } = load(['tus-protocol'], { btoa, window: { crypto } });
+  return new Promise((resolve) => chunkChecksum(blob, resolve));
+}
+
 test('metadata: base64 of UTF-8 values, empty values left out', () => {
   const h = metadata({ filename: 'Zoë — été.pdf', filetype: 'application/pdf', field: 'doc' });
   const pairs = h.split(',').map((p) => p.split(' '));
@@ -56,9 +62,21 @@ test('tusReply: Sticky-Ref and Sticky-Reply make the one-shot reply', () => {
   assert.equal(tusReply('R6', '{"filename":"\\u00e9t\\u00e9.png"}', file).filename, 'été.png');
 });
 
-test('retryable: the network and passing server trouble, not refusals', () => {
-  for (const s of [0, 409, 423, 429, 500, 502, 503, 504]) assert.equal(retryable(s), true, String(s));
-  for (const s of [200, 204, 400, 403, 404, 410, 413, 415, 460, 501, 507]) assert.equal(retryable(s), false, String(s));
+test('retryable: the network, damaged chunks and passing server trouble, not refusals', () => {
+  for (const s of [0, 409, 423, 429, 460, 500, 502, 503, 504]) assert.equal(retryable(s), true, String(s));
+  for (const s of [200, 204, 400, 403, 404, 410, 413, 415, 501, 507]) assert.equal(retryable(s), false, String(s));
+});
+
+test('chunkChecksum: sha256 of the chunk in base64, where the browser can hash', async () => {
+  const bytes = Buffer.from('a chunk of the file, hashed before it is sent');
+  const want = 'sha256 ' + require('node:crypto').createHash('sha256').update(bytes).digest('base64');
+  assert.equal(await checksumOf(new Blob([bytes]), globalThis.crypto), want);
+  assert.equal(await checksumOf(new Blob([]), globalThis.crypto), 'sha256 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=');
+  // Not a secure context: no crypto.subtle, no checksum.
+  assert.equal(await checksumOf(new Blob([bytes]), {}), null);
+  assert.equal(await checksumOf(new Blob([bytes]), undefined), null);
+  // A failing digest sends the chunk without one.
+  assert.equal(await checksumOf(new Blob([bytes]), { subtle: { digest: () => Promise.reject(new Error('no')) } }), null);
 });
 
 test('backoff: 1, 2, 4, 8 s, then capped at 16 s', () => {

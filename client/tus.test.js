@@ -10,25 +10,26 @@ const file = {
   slice: (start, end) => ({ start, end }),
 };
 
-// A resumable upload of file in chunks of 5 bytes, against a fake server.
-function setup(kept = {}) {
+// A resumable upload of file in chunks of 5 bytes, against a fake server,
+// in a page without crypto.subtle unless given one.
+function setup(kept = {}, { crypto, upload = file } = {}) {
   const { XMLHttpRequest, sent } = xhr();
   const timers = clock();
   const localStorage = storage(kept);
   const page = load(['defaults', 'format', 'reply', 'resume', 'tus-protocol', 'tus'], {
-    XMLHttpRequest, localStorage, URL, btoa, window: { location: { href: 'http://app.test/documents/new' } },
+    XMLHttpRequest, localStorage, URL, btoa, window: { location: { href: 'http://app.test/documents/new' }, crypto },
     setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout,
   });
   const said = [];
   const progress = [];
   const done = [];
   const job = page.resumable({
-    file, field: 'video', url: endpoint, chunk: 5,
+    file: upload, field: 'video', url: endpoint, chunk: 5,
     say: (m) => said.push(m),
     progress: (loaded, total) => progress.push([loaded, total]),
     done: (reply) => done.push(plain(reply)),
   });
-  const key = page.fingerprint(file, 'video', endpoint);
+  const key = page.fingerprint(upload, 'video', endpoint);
   const last = () => sent[sent.length - 1];
   return { page, job, sent, last, timers, localStorage, key, said, progress, done };
 }
@@ -138,4 +139,64 @@ test('cancel aborts, deletes the upload on the server and forgets it', () => {
   assert.equal(s.last().headers['Tus-Resumable'], '1.0.0');
   assert.equal(s.localStorage.getItem(s.key), null);
   assert.deepEqual(s.done, [], 'a cancelled upload is not done');
+});
+
+// A file of real bytes, sliced into Blobs, for chunks with checksums.
+const content = Buffer.from('hello, tus!!');
+const realFile = {
+  name: 'film.mov', size: content.length, type: 'video/quicktime', lastModified: 7,
+  slice: (start, end) => new Blob([content.subarray(start, end)]),
+};
+const sha256 = (b) => 'sha256 ' + require('node:crypto').createHash('sha256').update(b).digest('base64');
+// Waits until the chunk is hashed and its PATCH sent (or a second passed).
+async function hashed(s, n = s.sent.length + 1) {
+  for (let i = 0; i < 100 && s.sent.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+test('each PATCH carries its chunk checksum where the browser can hash', async () => {
+  const s = setup({}, { crypto: globalThis.crypto, upload: realFile });
+  s.last().respond(201, '', { Location: 'abc' });
+  await hashed(s);
+  assert.equal(s.last().method, 'PATCH');
+  assert.equal(s.last().headers['Upload-Checksum'], sha256(content.subarray(0, 5)));
+  s.last().respond(204, '', { 'Upload-Offset': '5' });
+  await hashed(s);
+  assert.equal(s.last().headers['Upload-Offset'], '5');
+  assert.equal(s.last().headers['Upload-Checksum'], sha256(content.subarray(5, 10)));
+});
+
+test('without crypto.subtle the chunks go without a checksum', () => {
+  const s = setup({}, { upload: realFile });
+  s.last().respond(201, '', { Location: 'abc' });
+  assert.equal(s.last().method, 'PATCH');
+  assert.equal(s.last().headers['Upload-Checksum'], undefined);
+});
+
+test('a chunk damaged on the way (460) is sent again, as a retry', async () => {
+  const s = setup({}, { crypto: globalThis.crypto, upload: realFile });
+  s.last().respond(201, '', { Location: 'abc' });
+  await hashed(s);
+  s.last().respond(460, '{"is_valid":false,"errors":{"upload":["A piece of the file arrived damaged."]}}');
+  assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…']);
+  assert.deepEqual(s.done, []);
+  s.timers.tick(1000);
+  assert.equal(s.last().method, 'HEAD');
+  s.last().respond(200, '', { 'Upload-Offset': '0' });
+  await hashed(s);
+  assert.equal(s.last().method, 'PATCH');
+  assert.equal(s.last().headers['Upload-Offset'], '0');
+  assert.equal(s.last().headers['Upload-Checksum'], sha256(content.subarray(0, 5)));
+  // Counted with the other retries: the next failure waits longer.
+  s.last().respond(460);
+  assert.deepEqual(s.timers.pending(), [2000]);
+});
+
+test('cancelled while a chunk is hashed: nothing more is sent', async () => {
+  const s = setup({}, { crypto: globalThis.crypto, upload: realFile });
+  s.last().respond(201, '', { Location: 'abc' });
+  s.job.cancel();
+  const n = s.sent.length;
+  await hashed(s);
+  assert.equal(s.sent.length, n);
+  assert.equal(s.last().method, 'DELETE');
 });

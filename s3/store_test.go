@@ -248,8 +248,8 @@ func TestS3StoreDownKeepsKeptUploads(t *testing.T) {
 	if string(b) != "kept before S3 went down" {
 		t.Errorf("read %q", b)
 	}
-	if n := len(srv.Objects(t, bucket, "")); n != 2 {
-		t.Errorf("%d objects in the bucket, want the kept upload and its info", n)
+	if n := len(srv.Objects(t, bucket, "")); n != 4 {
+		t.Errorf("%d objects in the bucket, want the kept upload and its receipt (its checksum), with their infos", n)
 	}
 	if n := len(srv.MultipartUploads(t, bucket, "")); n != 0 {
 		t.Errorf("%d multipart uploads left", n)

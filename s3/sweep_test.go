@@ -68,8 +68,8 @@ func TestSweepS3(t *testing.T) {
 	if ids := listed(t, stores[1], time.Now().Add(-time.Hour)); len(ids) != 0 {
 		t.Errorf("listed as written before an hour ago: %v", ids)
 	}
-	if ids := listed(t, stores[1], time.Now().Add(time.Hour)); len(ids) != 3 {
-		t.Errorf("listed %v, want the finished, the half-written and the orphaned upload", ids)
+	if ids := listed(t, stores[1], time.Now().Add(time.Hour)); len(ids) != 4 {
+		t.Errorf("listed %v, want the finished upload and its receipt, the half-written and the orphaned upload", ids)
 	}
 
 	// Another server, with a short TTL, sweeps once it has passed.
@@ -77,8 +77,8 @@ func TestSweepS3(t *testing.T) {
 	sweeper := storetest.NewSite(t, sticky.Config{Store: stores[1], TTL: ttl})
 	time.Sleep(time.Until(begun.Add(ttl + 1500*time.Millisecond)))
 	removed, err := sweeper.Sweep(ctx)
-	if err != nil || removed != 3 {
-		t.Fatalf("Sweep: removed %d, %v; want 3", removed, err)
+	if err != nil || removed != 4 {
+		t.Fatalf("Sweep: removed %d, %v; want 4", removed, err)
 	}
 	if left := srv.Objects(t, bucket, s3.DefaultPrefix); len(left) != 1 || left[0] != s3.DefaultPrefix+"sub/x.info" {
 		t.Errorf("left under the prefix: %v, want only the object that is not an upload", left)

@@ -89,6 +89,26 @@ func (f *Faulty) UploadsBefore(ctx context.Context, t time.Time) iter.Seq2[stick
 	}
 }
 
+// UploadName forwards to the store when it is a sticky.Namer.
+func (f *Faulty) UploadName(id string) string {
+	if n, ok := f.store.(sticky.Namer); ok {
+		return n.UploadName(id)
+	}
+	return id
+}
+
+// GetUploadByName forwards to the store when it is a sticky.Namer.
+func (f *Faulty) GetUploadByName(ctx context.Context, name string) (handler.Upload, error) {
+	if n, ok := f.store.(sticky.Namer); ok {
+		up, err := n.GetUploadByName(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		return f.wrap(up), nil
+	}
+	return f.GetUpload(ctx, name)
+}
+
 type faultyUpload struct {
 	handler.Upload
 	writeAfter, readAfter int64

@@ -36,9 +36,20 @@ function tusReply(ref, header, file) {
   return data;
 }
 
-// Worth sending a tus request again: network, offset conflict, lock, 429, 5xx.
+// Upload-Checksum of a chunk, 'sha256 <base64>', given to then; null where
+// the browser cannot hash (crypto.subtle is for secure contexts only).
+function chunkChecksum(blob, then) {
+  var subtle = window.crypto && window.crypto.subtle;
+  if (!subtle || !blob.arrayBuffer) return then(null);
+  blob.arrayBuffer().then(function (bytes) { return subtle.digest('SHA-256', bytes); }).then(function (sum) {
+    then('sha256 ' + btoa(String.fromCharCode.apply(null, new Uint8Array(sum))));
+  }, function () { then(null); });
+}
+
+// Worth sending a tus request again: network, offset conflict, lock, a chunk
+// damaged on the way (460), 429, 5xx.
 function retryable(status) {
-  return !status || status === 409 || status === 423 || status === 429 ||
+  return !status || status === 409 || status === 423 || status === 429 || status === 460 ||
     status >= 500 && status !== 501 && status !== 507;
 }
 

@@ -1,10 +1,11 @@
 // Big files over tus 1.0: create the upload (or HEAD the one a reload left),
-// then PATCH Blob.slice chunks; a lost connection is retried after backoff
-// from the server's offset.
+// then PATCH Blob.slice chunks, each with its checksum where the browser can
+// hash; a lost connection or a damaged chunk is retried after backoff from
+// the server's offset.
 
 function resumable(upload) {
   var file = upload.file, size = file.size, key = fingerprint(file, upload.field, upload.url);
-  var uploadURL, offset = 0, tries = 0, current, retryTimer;
+  var uploadURL, offset = 0, tries = 0, current, retryTimer, cancelled;
   try { uploadURL = JSON.parse(localStorage.getItem(key)).url; } catch (e) { }
 
   function send(method, url, headers, body, next) {
@@ -85,14 +86,20 @@ function resumable(upload) {
   }
 
   function patch() {
-    send('PATCH', uploadURL, tusHeaders(file, upload.field, offset), file.slice(offset, Math.min(offset + upload.chunk, size)), function (request) {
-      var n = offsetOf(request.getResponseHeader('Upload-Offset'), size);
-      if (n > offset && n < size) {
-        offset = n;
-        tries = 0;
-        return patch();
-      }
-      fail(request); // done without a ref, or a strange offset
+    var chunk = file.slice(offset, Math.min(offset + upload.chunk, size));
+    chunkChecksum(chunk, function (checksum) {
+      if (cancelled) return;
+      var headers = tusHeaders(file, upload.field, offset);
+      if (checksum) headers['Upload-Checksum'] = checksum;
+      send('PATCH', uploadURL, headers, chunk, function (request) {
+        var n = offsetOf(request.getResponseHeader('Upload-Offset'), size);
+        if (n > offset && n < size) {
+          offset = n;
+          tries = 0;
+          return patch();
+        }
+        fail(request); // done without a ref, or a strange offset
+      });
     });
   }
 
@@ -101,6 +108,7 @@ function resumable(upload) {
     cancel: function () {
       var request = current;
       current = null;
+      cancelled = true;
       clearTimeout(retryTimer);
       if (request) request.abort();
       if (uploadURL) {

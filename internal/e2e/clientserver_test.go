@@ -59,8 +59,10 @@ type clientServer struct {
 	mu    sync.Mutex
 	calls []clientTusCall
 
-	cutAt    atomic.Int64 // cut the PATCHes at this offset (cutLeft of them)
+	cutAt    atomic.Int64 // cut the PATCHes at this offset (cutLeft of them, until a HEAD)
 	cutLeft  atomic.Int64
+	flipAt   atomic.Int64 // flip a byte of the PATCHes at this offset (flipLeft of them)
+	flipLeft atomic.Int64
 	cutAfter int64        // bytes of a cut PATCH's body that reach the store
 	holdFrom atomic.Int64 // hold back PATCHes at this offset or beyond (0: none)
 
@@ -70,13 +72,15 @@ type clientServer struct {
 
 // clientTusCall is one request to the tus endpoint, as the server saw it.
 type clientTusCall struct {
-	Method string
-	Offset int64 // PATCH: the request's Upload-Offset; HEAD: the answer's
-	Length int64 // PATCH: the body's declared length
-	Status int
-	Ref    bool // the answer carried Sticky-Ref
-	Cut    bool // this PATCH was cut off by the test
-	Held   bool // this PATCH was held back by the test
+	Method   string
+	Offset   int64 // PATCH: the request's Upload-Offset; HEAD: the answer's
+	Length   int64 // PATCH: the body's declared length
+	Status   int
+	Ref      bool // the answer carried Sticky-Ref
+	Cut      bool // this PATCH was cut off by the test
+	Held     bool // this PATCH was held back by the test
+	Flipped  bool // a byte of this PATCH was flipped by the test
+	Checksum bool // this PATCH carried Upload-Checksum
 }
 
 func (c clientTusCall) String() string {
@@ -95,6 +99,12 @@ func (c clientTusCall) String() string {
 	}
 	if c.Held {
 		s += " HELD"
+	}
+	if c.Flipped {
+		s += " FLIPPED"
+	}
+	if c.Checksum {
+		s += " checksum"
 	}
 	return s
 }
@@ -204,6 +214,21 @@ type clientCutBody struct {
 
 var errClientCut = errors.New("e2e: connection cut by the test")
 
+// clientFlipBody flips the byte at offset at of the body it reads.
+type clientFlipBody struct {
+	io.ReadCloser
+	at, read int64
+}
+
+func (f *clientFlipBody) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	if i := f.at - f.read; i >= 0 && i < int64(n) {
+		p[i] ^= 0x01
+	}
+	f.read += int64(n)
+	return n, err
+}
+
 func (c *clientCutBody) Read(p []byte) (int, error) {
 	if c.n <= 0 {
 		return 0, errClientCut
@@ -234,22 +259,32 @@ func (s *clientServer) countUploads(next http.Handler) http.Handler {
 func (s *clientServer) watchTus(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		call := clientTusCall{Method: r.Method}
+		if r.Method == http.MethodHead {
+			// The script asks how far the upload got: the cut is over.
+			s.cutLeft.Store(0)
+		}
 		if r.Method == http.MethodPatch {
 			call.Offset, _ = strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
 			call.Length = r.ContentLength
+			call.Checksum = r.Header.Get("Upload-Checksum") != ""
 			if call.Offset == s.cutAt.Load() && s.cutLeft.Add(-1) >= 0 {
 				// Let cutAfter bytes reach the store, then drop the
 				// connection without an answer. Chromium sends a
 				// request again by itself when a connection it had
 				// reused breaks before the answer: that one, at the
 				// same offset, is cut too, so the script sees the
-				// failure. (The script's own next PATCH is at the
-				// offset the server has, never this one again.)
+				// failure. (The script's own next PATCH comes after
+				// a HEAD, which ends the cut.)
 				call.Cut = true
 				s.record(call)
 				r.Body = io.NopCloser(&clientCutBody{r: r.Body, n: s.cutAfter})
 				next.ServeHTTP(clientNowhere{http.Header{}}, r)
 				panic(http.ErrAbortHandler)
+			}
+			if call.Offset == s.flipAt.Load() && s.flipLeft.Add(-1) >= 0 {
+				// A bad link: one byte of the chunk changes on the way.
+				call.Flipped = true
+				r.Body = &clientFlipBody{ReadCloser: r.Body, at: 1000}
 			}
 			if from := s.holdFrom.Load(); from > 0 && call.Offset >= from {
 				// Read the chunk, store none of it and answer nothing

@@ -1,13 +1,16 @@
 // Package tusclient speaks the client side of tus 1.0 with net/http alone,
 // for the tests of sticky's resumable endpoint: creation (with or without
-// the first bytes), offset, append and termination, nothing hidden, every
-// response kept for the test to look at.
+// the first bytes), offset, append, checksums and termination, nothing
+// hidden, every response kept for the test to look at.
 //
 // Its own tests run the real tus-js-client, in node, against the endpoint.
 package tusclient
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -27,6 +30,40 @@ type Client struct {
 	Header http.Header
 	// HTTP sends the requests. Default: http.DefaultClient.
 	HTTP *http.Client
+	// Checksum, when set ("sha1" or "sha256"), sends the digest of every
+	// chunk in Upload-Checksum (the checksum extension).
+	Checksum string
+}
+
+// StatusChecksumMismatch answers a chunk that does not match its checksum.
+const StatusChecksumMismatch = 460
+
+// UploadChecksum returns the Upload-Checksum header of chunk b under algo,
+// "sha1" or "sha256"; any other algo is sent as it is, with a SHA-256.
+func UploadChecksum(algo string, b []byte) string {
+	var sum []byte
+	if algo == "sha1" {
+		s := sha1.Sum(b)
+		sum = s[:]
+	} else {
+		s := sha256.Sum256(b)
+		sum = s[:]
+	}
+	return algo + " " + base64.StdEncoding.EncodeToString(sum)
+}
+
+// withChecksum sets Upload-Checksum in h for the chunk body, when the
+// client sends checksums, and returns the body to send.
+func (c *Client) withChecksum(h http.Header, body io.Reader) (io.Reader, error) {
+	if c.Checksum == "" || body == nil {
+		return body, nil
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	h.Set("Upload-Checksum", UploadChecksum(c.Checksum, b))
+	return bytes.NewReader(b), nil
 }
 
 // Response is what the server answered.
@@ -55,6 +92,10 @@ func (c *Client) Create(ctx context.Context, size int64, meta map[string]string,
 	}
 	if body != nil {
 		h.Set("Content-Type", "application/offset+octet-stream")
+	}
+	body, err := c.withChecksum(h, body)
+	if err != nil {
+		return "", nil, err
 	}
 	res, err := c.do(ctx, http.MethodPost, c.Endpoint, h, body)
 	if err != nil {
@@ -91,6 +132,10 @@ func (c *Client) Patch(ctx context.Context, u string, offset int64, body io.Read
 		"Upload-Offset": {strconv.FormatInt(offset, 10)},
 		"Content-Type":  {"application/offset+octet-stream"},
 	}
+	body, err := c.withChecksum(h, body)
+	if err != nil {
+		return nil, err
+	}
 	return c.do(ctx, http.MethodPatch, u, h, body)
 }
 
@@ -100,7 +145,8 @@ func (c *Client) Delete(ctx context.Context, u string) (*Response, error) {
 }
 
 // Send uploads data, or what is left of it, to the upload at u, in chunks
-// of at most chunk bytes, starting from the offset the server reports. It
+// of at most chunk bytes, starting from the offset the server reports. A
+// chunk refused for its checksum (460) is sent again, up to 3 times. It
 // returns the last response, which completes the upload when it is a
 // success.
 func (c *Client) Send(ctx context.Context, u string, data []byte, chunk int) (*Response, error) {
@@ -108,9 +154,14 @@ func (c *Client) Send(ctx context.Context, u string, data []byte, chunk int) (*R
 	if err != nil || res.Status != http.StatusOK {
 		return res, err
 	}
+	resent := 0
 	for offset < int64(len(data)) {
 		end := min(offset+int64(chunk), int64(len(data)))
-		res, err = c.Patch(ctx, u, offset, strings.NewReader(string(data[offset:end])))
+		res, err = c.Patch(ctx, u, offset, bytes.NewReader(data[offset:end]))
+		if err == nil && res.Status == StatusChecksumMismatch && resent < 3 {
+			resent++
+			continue
+		}
 		if err != nil || res.Status != http.StatusNoContent {
 			return res, err
 		}
