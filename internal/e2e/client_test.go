@@ -293,7 +293,7 @@ func TestClientResumesAfterLostConnection(t *testing.T) {
 	// Cut the second PATCH after 1.5 MiB of its 4 MiB.
 	s.cutAt.Store(4 << 20)
 	s.cutLeft.Store(8) // the browser's own resends included
-	s.cutAfter = 1536 << 10
+	s.cutAfter.Store(1536 << 10)
 	b := newBrowser(t, clientTimeout)
 	b.clientOpen(t, s, "/single?chunk-size=4MiB")
 	local := clientBinary(t, t.TempDir(), "cut.bin", 12<<20)
@@ -318,8 +318,8 @@ func TestClientResumesAfterLostConnection(t *testing.T) {
 	if resumed < 4<<20 {
 		t.Errorf("the server had %d bytes after the cut: the first chunk was lost?", resumed)
 	}
-	if resumed != 4<<20+s.cutAfter {
-		t.Logf("note: the server kept %d bytes of the cut chunk, not all %d that reached it", resumed-4<<20, s.cutAfter)
+	if resumed != 4<<20+s.cutAfter.Load() {
+		t.Logf("note: the server kept %d bytes of the cut chunk, not all %d that reached it", resumed-4<<20, s.cutAfter.Load())
 	}
 	if clientCountCalls(calls, http.MethodPost) != 1 {
 		t.Errorf("the upload was created %d times, want once", clientCountCalls(calls, http.MethodPost))

@@ -61,7 +61,7 @@ type clientServer struct {
 
 	cutAt    atomic.Int64 // cut the PATCHes at this offset (cutLeft of them)
 	cutLeft  atomic.Int64
-	cutAfter int64        // bytes of a cut PATCH's body that reach the store
+	cutAfter atomic.Int64 // bytes of a cut PATCH's body that reach the store
 	holdFrom atomic.Int64 // hold back PATCHes at this offset or beyond (0: none)
 
 	inflight, maxInflight atomic.Int64 // one-shot uploads being received
@@ -247,7 +247,7 @@ func (s *clientServer) watchTus(next http.Handler) http.Handler {
 				// offset the server has, never this one again.)
 				call.Cut = true
 				s.record(call)
-				r.Body = io.NopCloser(&clientCutBody{r: r.Body, n: s.cutAfter})
+				r.Body = io.NopCloser(&clientCutBody{r: r.Body, n: s.cutAfter.Load()})
 				next.ServeHTTP(clientNowhere{http.Header{}}, r)
 				panic(http.ErrAbortHandler)
 			}
