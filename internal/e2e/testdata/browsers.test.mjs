@@ -313,7 +313,14 @@ test('Cancel stops an upload and Retry uploads the file again', {timeout}, async
   await checkDocument(t, page, title, local);
 });
 
-test('the buttons work from the keyboard', {timeout}, async (t) => {
+// Two scenarios run in Chromium alone, for what the driver cannot do in
+// Firefox ESR 153 over WebDriver BiDi: its key actions reach a focused
+// button (keydown, keypress, keyup) without activating it, and it has no
+// command to turn scripting off. Native buttons and a plain form post are
+// the browser's own, with nothing of sticky's script in the way.
+const chromiumOnly = browserName === 'chromium' ? test : () => {};
+
+chromiumOnly('the buttons work from the keyboard', {timeout}, async (t) => {
   const page = await launch(t);
   await login(page);
   await page.goto(demo + '/documents/new');
@@ -365,7 +372,7 @@ async function tabTo(page, cls) {
   assert.fail(`eight Tabs from the file input never reached ${cls}; the focus is on ${focus}`);
 }
 
-test('without JavaScript the plain post keeps the file', {timeout}, async (t) => {
+chromiumOnly('without JavaScript the plain post keeps the file', {timeout}, async (t) => {
   const page = await launch(t, {javaScript: false});
   t.diagnostic('launched');
   await login(page);
