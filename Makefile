@@ -3,12 +3,12 @@ GO       ?= go
 FUZZTIME ?= 4s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps chromium versitygw nginx clamd lint node unit examples loadshort e2e fuzz demo bench loadtest loadtest-cluster
+.PHONY: test deps chromium firefox versitygw nginx clamd lint node unit examples loadshort e2e fuzz demo bench loadtest loadtest-cluster
 
 test: deps lint node unit examples loadshort e2e fuzz
 	@echo "make test: all passed"
 
-deps: chromium versitygw nginx clamd
+deps: chromium firefox versitygw nginx clamd
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -18,6 +18,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "make test: chromium is still missing" >&2; exit 1; }
 	@command -v node >/dev/null 2>&1 || { echo "make test: node is missing (the client tests run with node --test)" >&2; exit 1; }
 	@command -v npm >/dev/null 2>&1 || { echo "make test: npm is missing (the tests install tus-js-client, Uppy and Fine Uploader with it)" >&2; exit 1; }
+
+firefox:
+	@command -v firefox-esr >/dev/null 2>&1 || { \
+		echo "make test: installing Firefox ESR with apt-get"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq firefox-esr >/dev/null; \
+	} || { echo "make test: FAILED to install Firefox ESR (apt-get install firefox-esr); the browser tests need /usr/bin/firefox-esr" >&2; exit 1; }
+	@command -v firefox-esr >/dev/null 2>&1 || { echo "make test: firefox-esr is still missing" >&2; exit 1; }
 
 versitygw:
 	@command -v versitygw >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/versitygw" ] || { \
@@ -41,7 +48,7 @@ clamd:
 	} || { echo "make test: FAILED to install clamd (apt-get install clamav-daemon); the virus-scanning tests need it" >&2; exit 1; }
 	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { echo "make test: clamd is still missing" >&2; exit 1; }
 
-# Under make, a test whose program (Chromium, nginx, versitygw, clamd, node,
+# Under make, a test whose program (Chromium, Firefox ESR, nginx, versitygw, clamd, node,
 # npm) is missing fails instead of skipping: deps has installed them all.
 # nginx and clamd are found on PATH, and Debian puts them in /usr/sbin.
 unit examples e2e loadshort fuzz: export STICKY_TEST_STRICT := 1
@@ -73,7 +80,7 @@ examples:
 	$(GO) -C examples test -count=1 ./...
 
 e2e:
-	$(GO) test -count=1 -timeout 8m ./internal/e2e/
+	$(GO) test -count=1 -timeout 15m ./internal/e2e/
 
 # Every fuzz target, for a short budget each.
 fuzz:

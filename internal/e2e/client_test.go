@@ -295,7 +295,7 @@ func TestClientResumesAfterLostConnection(t *testing.T) {
 	// Cut the second PATCH after 1.5 MiB of its 4 MiB.
 	s.cutAt.Store(4 << 20)
 	s.cutLeft.Store(8) // the browser's own resends included
-	s.cutAfter = 1536 << 10
+	s.cutAfter.Store(1536 << 10)
 	b := newBrowser(t, clientTimeout)
 	b.clientOpen(t, s, "/single?chunk-size=4MiB")
 	local := clientBinary(t, t.TempDir(), "cut.bin", 12<<20)

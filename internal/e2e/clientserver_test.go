@@ -63,7 +63,7 @@ type clientServer struct {
 	cutLeft  atomic.Int64
 	flipAt   atomic.Int64 // flip a byte of the PATCHes at this offset (flipLeft of them)
 	flipLeft atomic.Int64
-	cutAfter int64        // bytes of a cut PATCH's body that reach the store
+	cutAfter atomic.Int64 // bytes of a cut PATCH's body that reach the store
 	holdFrom atomic.Int64 // hold back PATCHes at this offset or beyond (0: none)
 
 	inflight, maxInflight atomic.Int64 // one-shot uploads being received
@@ -277,7 +277,7 @@ func (s *clientServer) watchTus(next http.Handler) http.Handler {
 				// a HEAD, which ends the cut.)
 				call.Cut = true
 				s.record(call)
-				r.Body = io.NopCloser(&clientCutBody{r: r.Body, n: s.cutAfter})
+				r.Body = io.NopCloser(&clientCutBody{r: r.Body, n: s.cutAfter.Load()})
 				next.ServeHTTP(clientNowhere{http.Header{}}, r)
 				panic(http.ErrAbortHandler)
 			}
@@ -356,47 +356,54 @@ func (s *clientServer) waitHeld(t *testing.T) int64 {
 }
 
 // storedSum returns the SHA-256 and length of the file a field's reference
-// points to, read the way an application reads it (ReadForm, then
-// Form.File), or straight from the stand-in tusd store for its uploads.
+// points to (see sum), failing the test when it cannot be read.
 func (s *clientServer) storedSum(t *testing.T, field, ref string) (string, int64) {
 	t.Helper()
+	sum, n, err := s.sum(field, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, n
+}
+
+// sum returns the SHA-256 and length of the file a field's reference points
+// to, read the way an application reads it (ReadForm, then Form.File), or
+// straight from the stand-in tusd store for its uploads.
+func (s *clientServer) sum(field, ref string) (string, int64, error) {
 	if s.ownTus != "" && !strings.Contains(ref, ".") {
 		if f, err := os.Open(filepath.Join(s.ownTus, ref)); err == nil {
 			defer f.Close()
 			h := sha256.New()
 			n, err := io.Copy(h, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return hex.EncodeToString(h.Sum(nil)), n
+			return hex.EncodeToString(h.Sum(nil)), n, err
 		}
 	}
 	r := httptest.NewRequest(http.MethodPost, "/check", strings.NewReader(url.Values{"_" + field: {ref}}.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	form, err := s.up.ReadForm(httptest.NewRecorder(), r)
 	if err != nil {
-		t.Fatalf("reading the reference of %s: %v", field, err)
+		return "", 0, fmt.Errorf("reading the reference of %s: %w", field, err)
 	}
 	f, err := form.File(field)
 	if err != nil {
-		t.Fatalf("the reference of %s: %v", field, err)
+		return "", 0, fmt.Errorf("the reference of %s: %w", field, err)
 	}
-	return clientSum(t, f)
+	return fileSum(f)
 }
 
-func clientSum(t *testing.T, f *sticky.File) (string, int64) {
-	t.Helper()
+// fileSum returns the SHA-256 and length of a kept file's bytes.
+func fileSum(f *sticky.File) (string, int64, error) {
 	rc, err := f.Open(context.Background())
 	if err != nil {
-		t.Fatalf("opening %s: %v", f.Name, err)
+		return "", 0, fmt.Errorf("opening %s: %w", f.Name, err)
 	}
 	defer rc.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, rc)
 	if err != nil {
-		t.Fatalf("reading %s: %v", f.Name, err)
+		return "", n, fmt.Errorf("reading %s: %w", f.Name, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), n
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // ---- Pages ----
@@ -530,18 +537,13 @@ func clientQuery(r *http.Request) string {
 	return "?" + r.URL.RawQuery
 }
 
+// clientSumHTTP is fileSum for a page: an error stands in the sum.
 func clientSumHTTP(f *sticky.File) (string, int64) {
-	rc, err := f.Open(context.Background())
+	sum, n, err := fileSum(f)
 	if err != nil {
-		return "open: " + err.Error(), 0
+		return err.Error(), n
 	}
-	defer rc.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, rc)
-	if err != nil {
-		return "read: " + err.Error(), n
-	}
-	return hex.EncodeToString(h.Sum(nil)), n
+	return sum, n
 }
 
 // ---- Browser helpers for these pages ----

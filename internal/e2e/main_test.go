@@ -43,9 +43,9 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	moduleRoot = root
-	// Every test drives Chromium: without it build nothing; each test
+	// Every test drives a browser: without one build nothing; each test
 	// skips (or fails, under STICKY_TEST_STRICT=1).
-	if needs.Main("chromium") == "" {
+	if needs.Main("chromium") == "" && needs.Main("firefox-esr") == "" {
 		return m.Run()
 	}
 
@@ -91,7 +91,9 @@ func startDemo(t *testing.T, maxSize string) *demo {
 // startDemoWith is startDemo with extra flags.
 func startDemoWith(t *testing.T, extra ...string) *demo {
 	t.Helper()
-	needs.Tool(t, "chromium") // a demo is there to be driven by it
+	if demoBinary == "" {
+		needs.Tool(t, "chromium") // TestMain found no browser to drive a demo
+	}
 	d := &demo{Data: filepath.Join(t.TempDir(), "data")}
 	p := testproc.StartDemo(t, demoBinary, testproc.DemoConfig{
 		Args: append([]string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}, extra...),

@@ -1,6 +1,6 @@
-// Package needs finds the programs that some tests run (Chromium, nginx,
-// versitygw, node, npm, clamd), so that `go test ./...` with Go alone
-// passes: a test whose program is missing is skipped, with a line that
+// Package needs finds the programs that some tests run (Chromium, Firefox
+// ESR, nginx, versitygw, node, npm, clamd), so that `go test ./...` with Go
+// alone passes: a test whose program is missing is skipped, with a line that
 // says `make test` installs it.
 //
 // `make test` and CI set STICKY_TEST_STRICT=1: then a missing program
@@ -31,13 +31,13 @@ func Strict() bool { return os.Getenv(StrictEnv) == "1" }
 
 // install says how to install each program by hand, for the messages.
 var install = map[string]string{
-	"chromium":  "apt-get install chromium",
-	"firefox":   "apt-get install firefox-esr",
-	"nginx":     "apt-get install nginx",
-	"node":      "apt-get install nodejs",
-	"npm":       "apt-get install npm",
-	"clamd":     "apt-get install clamav-daemon",
-	"versitygw": "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0",
+	"chromium":    "apt-get install chromium",
+	"firefox-esr": "apt-get install firefox-esr",
+	"nginx":       "apt-get install nginx",
+	"node":        "apt-get install nodejs",
+	"npm":         "apt-get install npm",
+	"clamd":       "apt-get install clamav-daemon",
+	"versitygw":   "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0",
 }
 
 // Find returns the path of the program name, or an error that names it,
