@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -110,7 +109,7 @@ func writeFineError(w http.ResponseWriter, err error) {
 	}
 	switch {
 	case fe != nil && fe.wait > 0:
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(fe.wait.Seconds())))))
+		setRetryAfter(w, fe.wait)
 	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "30")
 	}

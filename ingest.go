@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,7 +56,7 @@ func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool)
 	done, wait, err := u.limits.start(user, newUpload)
 	if err != nil {
 		u.refused(r.Context(), "", err)
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		setRetryAfter(w, wait)
 		writeError(w, err)
 		return r, nil
 	}
@@ -71,7 +70,7 @@ func (u *Uploader) startUpload(ctx context.Context, w http.ResponseWriter, owner
 	done, wait, err := u.limits.start(owner, true)
 	if err != nil {
 		u.refused(ctx, "", err)
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		setRetryAfter(w, wait)
 		return nil, err
 	}
 	return done, nil

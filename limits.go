@@ -2,6 +2,7 @@ package sticky
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -114,6 +115,12 @@ func (l *limiter) forgetIdle(now time.Time) {
 			delete(l.users, user)
 		}
 	}
+}
+
+// setRetryAfter tells a client refused by a limit how long to wait, in
+// whole seconds, at least one.
+func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 }
 
 func plural(n int, word string) string {
