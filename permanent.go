@@ -55,6 +55,19 @@ type Permanent struct {
 	// cut by a crash left, once they began more than twice SaveTimeout
 	// ago. Every process sharing the Vault must use the same value.
 	SaveTimeout time.Duration
+
+	// Recorded, when set, reports whether the program recorded key, the
+	// key a Save returned, where it keeps its records (its database).
+	// It closes the last gap a crash can open: a process killed after
+	// Save returned but before it recorded the key leaves saved files
+	// that nobody knows. With Recorded set, a save keeps its journal
+	// when it ends, and Recover, once the save is older than twice
+	// SaveTimeout, asks Recorded: the files of a key recorded stay and
+	// the journal goes; the files of a key not recorded go with it. A
+	// key the program deleted since counts as not recorded (its files
+	// are gone already). An error leaves the journal for the next
+	// Recover. Without Recorded, a save removes its journal as it ends.
+	Recorded func(ctx context.Context, key string) (bool, error)
 }
 
 // DefaultSaveTimeout is the SaveTimeout of a Permanent with none.

@@ -34,7 +34,9 @@ import (
 //  5. Remove the journal: the save is done. Killed after it: the files are
 //     saved and the claim stays until the sweep; Save's caller never got
 //     the key, exactly as if the program had died just after Save
-//     returned, before recording the key.
+//     returned, before recording the key. With Permanent.Recorded set,
+//     the journal stays instead, and Recover asks the program whether it
+//     recorded the key: the files of a key it never recorded go.
 //
 // Recover removes only the journals of saves that began more than twice
 // SaveTimeout ago, and a save that has run longer than SaveTimeout when
@@ -118,6 +120,9 @@ func (p *Permanent) Save(ctx context.Context, f *File, values map[string]string)
 		return "", fmt.Errorf("sticky: save %s: took %v, longer than SaveTimeout (%v)", key, took.Round(time.Second), p.saveTimeout())
 	}
 	keepClaim = !f.discardAfterSave(ctx)
+	if p.Recorded != nil {
+		return key, nil // Recover ends the journal, asking Recorded
+	}
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	if err := p.Vault.Delete(cctx, jkey); err != nil {
@@ -210,7 +215,10 @@ func (p *Permanent) undo(ctx context.Context, jkey string, keys []string) {
 
 // Recover removes what saves cut short by a crash left in the Vault: the
 // files of every save that began more than twice SaveTimeout ago and never
-// ended, and their part files. It returns how many such saves it undid.
+// ended, and their part files. With Recorded set, it also ends the
+// journals of the saves that did end, keeping the files of the keys the
+// program recorded and removing those of the others. It returns how many
+// saves it undid.
 // It reads only the journals of unfinished saves, so it is cheap: call it
 // when the program starts, and now and then (with the sweep, say). Several
 // processes may run it at once.
@@ -230,44 +238,59 @@ func (p *Permanent) Recover(ctx context.Context) (removed int, err error) {
 	}
 	var errs []error
 	for _, jkey := range stale {
-		if err := p.undoJournal(ctx, jkey); err != nil {
+		undone, err := p.endJournal(ctx, jkey)
+		if err != nil {
 			errs = append(errs, err)
 			if ctx.Err() != nil {
 				break
 			}
 			continue
 		}
-		removed++
+		if undone {
+			removed++
+		}
 	}
 	return removed, errors.Join(errs...)
 }
 
-// undoJournal deletes the keys journal jkey lists, then the journal. A
-// journal never committed lists nothing that was written.
-func (p *Permanent) undoJournal(ctx context.Context, jkey string) error {
+// endJournal ends the journal jkey: it deletes the keys the journal lists,
+// unless Recorded says the program recorded the first, then the journal.
+// undone tells whether it deleted the keys. A journal never committed
+// lists nothing that was written.
+func (p *Permanent) endJournal(ctx context.Context, jkey string) (undone bool, err error) {
 	var j journal
 	rc, err := p.Vault.Open(ctx, jkey)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return fmt.Errorf("sticky: recover %s: %w", jkey, err)
+		return false, fmt.Errorf("sticky: recover %s: %w", jkey, err)
 	default:
 		err = json.NewDecoder(io.LimitReader(rc, maxJournal)).Decode(&j)
 		rc.Close()
 		if err != nil {
-			return fmt.Errorf("sticky: recover %s: %w", jkey, err)
+			return false, fmt.Errorf("sticky: recover %s: %w", jkey, err)
 		}
 	}
 	for _, k := range j.Keys {
 		if !fs.ValidPath(k) || k == "." || strings.HasPrefix(k, journalDir+"/") {
-			return fmt.Errorf("sticky: recover %s: the key %q is not one Save makes", jkey, k)
+			return false, fmt.Errorf("sticky: recover %s: the key %q is not one Save makes", jkey, k)
 		}
-		if err := p.Vault.Delete(ctx, k); err != nil {
-			return fmt.Errorf("sticky: recover %s: %w", jkey, err)
+	}
+	keep := false
+	if p.Recorded != nil && len(j.Keys) > 0 {
+		if keep, err = p.Recorded(ctx, j.Keys[0]); err != nil {
+			return false, fmt.Errorf("sticky: recover %s: asking whether %s was recorded: %w", jkey, j.Keys[0], err)
+		}
+	}
+	if !keep {
+		for _, k := range j.Keys {
+			if err := p.Vault.Delete(ctx, k); err != nil {
+				return false, fmt.Errorf("sticky: recover %s: %w", jkey, err)
+			}
 		}
 	}
 	if err := p.Vault.Delete(ctx, jkey); err != nil {
-		return fmt.Errorf("sticky: recover %s: %w", jkey, err)
+		return false, fmt.Errorf("sticky: recover %s: %w", jkey, err)
 	}
-	return nil
+	return !keep, nil
 }

@@ -336,6 +336,69 @@ func TestRecover(t *testing.T) {
 	}
 }
 
+// With Recorded, a program killed between Save and recording the key
+// leaves nothing behind: Recover asks, keeps the files of keys recorded
+// and removes the others.
+func TestRecorded(t *testing.T) {
+	ctx := t.Context()
+	up, _ := newTestUploader(t, Config{})
+	v, vdir := newVault(t)
+	var mu sync.Mutex
+	recorded := map[string]bool{}
+	ask := func(ctx context.Context, key string) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return recorded[key], nil
+	}
+	p := &Permanent{Vault: v, Recorded: ask}
+	kept, err := p.Save(ctx, keptFile(t, up, "kept.txt", []byte("kept")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded[kept] = true
+	lost, err := p.Save(ctx, keptFile(t, up, "lost.txt", []byte("lost")), nil) // the program died here
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(vaultFiles(t, vdir)); n != 4 {
+		t.Fatalf("after two saves with Recorded the vault holds %q, want 2 files and 2 journals", vaultFiles(t, vdir))
+	}
+	// Within twice SaveTimeout nothing is touched.
+	if removed, err := p.Recover(ctx); removed != 0 || err != nil || len(vaultFiles(t, vdir)) != 4 {
+		t.Errorf("Recover of recent saves: %d, %v, left %q", removed, err, vaultFiles(t, vdir))
+	}
+	later := &Permanent{Vault: v, Recorded: ask, SaveTimeout: time.Nanosecond}
+	removed, err := later.Recover(ctx)
+	if removed != 1 || err != nil {
+		t.Errorf("Recover: %d, %v; want 1 save undone", removed, err)
+	}
+	if got := vaultFiles(t, vdir); !equalSets(got, []string{kept}) {
+		t.Errorf("after Recover the vault holds %q, want %q (and not %q)", got, kept, lost)
+	}
+
+	// An error from Recorded keeps the journal for the next Recover.
+	third, err := p.Save(ctx, keptFile(t, up, "third.txt", []byte("third")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := &Permanent{Vault: v, SaveTimeout: time.Nanosecond, Recorded: func(context.Context, string) (bool, error) {
+		return false, errors.New("database down")
+	}}
+	if _, err := failing.Recover(ctx); err == nil || !strings.Contains(err.Error(), "database down") {
+		t.Errorf("Recover with Recorded failing: %v", err)
+	}
+	if n := len(vaultFiles(t, vdir)); n != 3 {
+		t.Errorf("after a failed Recover the vault holds %q, want 2 files and a journal", vaultFiles(t, vdir))
+	}
+	recorded[third] = true
+	if removed, err := later.Recover(ctx); removed != 0 || err != nil {
+		t.Errorf("Recover again: %d, %v", removed, err)
+	}
+	if got := vaultFiles(t, vdir); !equalSets(got, []string{kept, third}) {
+		t.Errorf("in the end the vault holds %q, want %q and %q", got, kept, third)
+	}
+}
+
 func equalSets(a, b []string) bool {
 	if len(a) != len(b) {
 		return false

@@ -89,6 +89,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		a.Close()
 		return nil, err
 	}
+	a.store.docs.Recorded = a.recorded
 	uc := sticky.Config{
 		Path:      "/uploads/",
 		Keys:      [][]byte{key},

@@ -96,6 +96,16 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	}
 }
 
+// recorded reports whether a document or a picture has the file key, for
+// Permanent.Recorded: the files of a save whose record the process did
+// not live to write are removed.
+func (a *app) recorded(ctx context.Context, key string) (bool, error) {
+	var n int
+	err := a.db.QueryRowContext(ctx,
+		`SELECT (SELECT COUNT(*) FROM documents WHERE file_key = ?1) + (SELECT COUNT(*) FROM pictures WHERE file_key = ?1)`, key).Scan(&n)
+	return n > 0, err
+}
+
 // createSchema creates the tables in one immediate transaction: it takes
 // the write lock first, so it waits for other writers instead of failing.
 func createSchema(ctx context.Context, db *sql.DB) error {

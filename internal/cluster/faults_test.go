@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -22,6 +23,7 @@ import (
 	"github.com/stickyuploads/sticky/s3"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
+	_ "modernc.org/sqlite" // the demos' database
 )
 
 var full = flag.Bool("full", false, "TestFaults: the full run (make loadtest-cluster) rather than the short one")
@@ -70,17 +72,31 @@ func TestFaults(t *testing.T) {
 	}
 	var demos []*demo
 	var upstream strings.Builder
+	var victimUpstream string
 	for _, name := range []string{"A", "B", "C"} {
 		addr := freeAddr(t)
 		demos = append(demos, c.spawn(t, name, addr, extra))
 		fmt.Fprintf(&upstream, "    server %s max_fails=1 fail_timeout=3s;\n", addr)
+		if name == "B" {
+			victimUpstream = addr
+		}
 	}
 	for _, d := range demos {
 		d.Listen(t)
 	}
 	proxy := nginxtest.Start(t, func(listen string) string {
+		// A PATCH with X-Pin goes to demo B alone, so that the kill
+		// surely cuts some; every other request, retries included, is
+		// spread round robin.
 		return `upstream demos {
 ` + upstream.String() + `}
+upstream victim {
+    server ` + victimUpstream + `;
+}
+map $http_x_pin $to {
+    default demos;
+    victim  victim;
+}
 server {
     listen ` + listen + `;
     client_max_body_size 0;
@@ -91,7 +107,7 @@ server {
     proxy_read_timeout 120s;
     proxy_send_timeout 120s;
     add_header X-Upstream $upstream_addr always;
-    location / { proxy_pass http://demos; }
+    location / { proxy_pass http://$to; }
 }`
 	})
 	base, _ := url.Parse(proxy.URL)
@@ -149,22 +165,23 @@ server {
 		}
 	}
 	waitFor(killAt, "the kill")
-	// Kill when many tus PATCHes past byte 0 are in flight, so that some
-	// are on demo B, whichever way nginx sent them: with n of them, none is
-	// there with a chance of (2/3)^n.
-	for deadline := time.Now().Add(5 * time.Second); l.resuming.Load() < int64(cfg.clients/3) && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
+	// Kill when tus PATCHes past byte 0 are in flight on demo B: for a
+	// moment they all go there (X-Pin), so that the kill surely cuts some.
+	l.pin.Store(true)
+	for deadline := time.Now().Add(10 * time.Second); l.pinned.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Microsecond)
 	}
-	inFlight := l.resuming.Load()
+	inFlight := l.pinned.Load()
 	victim := demos[1]
 	victimAddr := strings.TrimPrefix(victim.URL, "http://")
 	killedAt := time.Since(loadStart)
 	l.killed.Store(&kill{addr: victimAddr, at: time.Now()})
 	victim.Kill()
+	l.pin.Store(false)
 	time.Sleep(killedFor)
 	victim.restart(t)
 	backAt := time.Since(loadStart)
-	t.Logf("demo B (%s) killed at %v (%d tus PATCHes past byte 0 in flight), listening again at %v",
+	t.Logf("demo B (%s) killed at %v (%d tus PATCHes past byte 0 in flight there), listening again at %v",
 		victimAddr, killedAt.Round(time.Millisecond), inFlight, backAt.Round(time.Millisecond))
 	waitFor(restartS3At, "the restart of versitygw")
 	time.Sleep(time.Until(loadStart.Add(backAt + time.Second))) // apart from the kill
@@ -215,9 +232,11 @@ server {
 	for _, p := range chk.problems {
 		t.Error(p)
 	}
-	// Saves cut by the kill left files among the documents, which
-	// Recover removes once the save is older than twice SaveTimeout
-	// (2 h in the demos): recover now, as if that time had passed.
+	// Saves cut by the kill left files among the documents, and every
+	// save its journal (the demos set Recorded), which Recover ends once
+	// the save is older than twice SaveTimeout (2 h in the demos),
+	// removing the files nobody recorded: recover now, as if that time
+	// had passed, asking the demos' database.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	bucket, err := s3blob.OpenBucket(ctx, c.s3.Client(), c.bucket, nil)
@@ -225,7 +244,20 @@ server {
 		t.Fatal(err)
 	}
 	defer bucket.Close()
-	docs := &sticky.Permanent{Vault: blobvault.New(blob.PrefixedBucket(bucket, "documents/")), SaveTimeout: time.Nanosecond}
+	db, err := sql.Open("sqlite", c.db+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	docs := &sticky.Permanent{
+		Vault:       blobvault.New(blob.PrefixedBucket(bucket, "documents/")),
+		SaveTimeout: time.Nanosecond,
+		Recorded: func(ctx context.Context, key string) (bool, error) {
+			var n int
+			err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents WHERE file_key = ?`, key).Scan(&n)
+			return n > 0, err
+		},
+	}
 	beforeRecover := len(c.s3.Objects(t, c.bucket, "documents/"))
 	recovered, err := docs.Recover(ctx)
 	if err != nil {

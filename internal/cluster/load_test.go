@@ -114,7 +114,8 @@ type loader struct {
 
 	transport *http.Transport
 	finished  atomic.Int64
-	resuming  atomic.Int64 // tus PATCHes past byte 0 in flight
+	pin       atomic.Bool  // send PATCHes past byte 0 to the victim (X-Pin)
+	pinned    atomic.Int64 // such PATCHes in flight
 	retries   sync.Map     // "502", "503", "network", ... → *atomic.Int64
 }
 
@@ -359,12 +360,13 @@ func (s *session) tusUpload(p loadPlan, o *outcome) (string, error) {
 		}
 		n := min(s.l.cfg.chunk, p.size-offset)
 		body := &io.LimitedReader{R: p.content(offset), N: n}
-		if offset > 0 {
-			s.l.resuming.Add(1)
+		pinned := offset > 0 && s.l.pin.Load()
+		if pinned {
+			s.l.pinned.Add(1)
 		}
-		res, err := s.sendPatch(loc, offset, body, n)
-		if offset > 0 {
-			s.l.resuming.Add(-1)
+		res, err := s.sendPatch(loc, offset, body, n, pinned)
+		if pinned {
+			s.l.pinned.Add(-1)
 		}
 		if err != nil || res.status != http.StatusNoContent {
 			if err := fail("PATCH", res, err); err != nil {
@@ -384,10 +386,13 @@ func (s *session) tusUpload(p loadPlan, o *outcome) (string, error) {
 	}
 }
 
-func (s *session) sendPatch(loc string, offset int64, body io.Reader, n int64) (reply, error) {
+func (s *session) sendPatch(loc string, offset int64, body io.Reader, n int64, pinned bool) (reply, error) {
 	req, err := http.NewRequest(http.MethodPatch, loc, body)
 	if err != nil {
 		return reply{}, err
+	}
+	if pinned {
+		req.Header.Set("X-Pin", "victim") // nginx sends it to demo B alone
 	}
 	req.ContentLength = n
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
