@@ -318,3 +318,40 @@ func TestShutdownProcessing(t *testing.T) {
 		t.Errorf("processing left after Shutdown: %v", up.jobs.all)
 	}
 }
+
+// Every way in answers a file whose processing outlasts ProcessWait at once,
+// the reference given, and the file is kept once the processors are done.
+func TestProcessingOnEveryWayIn(t *testing.T) {
+	for _, way := range entries {
+		t.Run(way.name, func(t *testing.T) {
+			g := newGate(nil)
+			up, dir := slowUploader(t, g, Config{})
+			srv := waysServer(t, up)
+			data := []byte("checked on the way in\n")
+			got := way.send(t, srv, up, "alice", "doc", "w.txt", data)
+			switch {
+			case way.name == "form":
+				if got.status != http.StatusAccepted || !strings.Contains(got.msg, "still being checked") {
+					t.Fatalf("form post: %d %q, want ErrProcessing (202)", got.status, got.msg)
+				}
+				close(g.release)
+				return // kept: TestReadFormProcessing follows it further
+			case got.ref == "" || got.status != http.StatusOK && got.status != http.StatusAccepted:
+				t.Fatalf("%d %q, want the reference at once", got.status, got.msg)
+			}
+			<-g.started
+			if _, err := up.fromRef(t.Context(), got.ref, "alice", "doc", 0); !errors.Is(err, ErrProcessing) {
+				t.Errorf("before the processors are done: %v, want ErrProcessing", err)
+			}
+			close(g.release)
+			f, err := up.fromRef(t.Context(), got.ref, "alice", "doc", time.Minute)
+			if err != nil || !bytes.Equal(fileBytes(t, f), data) {
+				t.Fatalf("once processed: %v", err)
+			}
+			f.Discard(t.Context())
+			if left := storeFiles(t, dir); len(left) != 0 {
+				t.Errorf("left in the store: %q", left)
+			}
+		})
+	}
+}
