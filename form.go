@@ -187,6 +187,12 @@ func (form *Form) Value(name string) string { return form.post.Get(name) }
 // placeholder, so that the re-rendered field keeps its reference and the
 // form can be sent again once the store is back.
 //
+// A file whose processors (Config.Processors) still run is waited for up to
+// Config.ProcessWait; then File returns it too, with an error wrapping
+// ErrProcessing, so that the re-rendered field keeps it while it is being
+// checked. A file whose processing failed is not returned: the error is
+// the processor's (a Refuse), and the re-rendered field drops it.
+//
 // For a field that takes several files, use Files.
 func (form *Form) File(name string) (*File, error) {
 	if res, ok := form.files[name]; ok {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,17 +20,29 @@ import (
 // 100 %, a submission waits, and the outcome shows when it comes. The slow
 // processor waits for the test, not for a clock.
 
-// slowCheck is a processor that holds each file until the test releases
-// it, then refuses the files whose name says "virus".
+// slowCheck is a processor that holds each file (each whose name holds
+// only, when set) until the test releases it, then refuses the files whose
+// name says "virus".
 type slowCheck struct {
+	only    string
 	started chan string
 	release chan struct{}
+	once    sync.Once
 }
+
+// open releases the files held, and those to come.
+func (p *slowCheck) open() { p.once.Do(func() { close(p.release) }) }
 
 const clientVirusSentence = "This file contains a virus (Eicar-Test-Signature) and was not accepted."
 
 func (p *slowCheck) Process(ctx context.Context, f *sticky.File) (map[string]any, error) {
-	p.started <- f.Name
+	if p.only != "" && !strings.Contains(f.Name, p.only) {
+		return nil, nil
+	}
+	select {
+	case p.started <- f.Name:
+	default: // nobody counts
+	}
 	select {
 	case <-p.release:
 	case <-ctx.Done():
@@ -94,7 +107,7 @@ func TestClientProcessingShown(t *testing.T) {
 	// is awaited from before the release.
 	navigated := make(chan error, 1)
 	go func() { _, err := chromedp.RunResponse(b.ctx); navigated <- err }()
-	close(p.release)
+	p.open()
 	if err := <-navigated; err != nil {
 		t.Fatalf("waiting for the form to submit itself: %v", err)
 	}
@@ -121,7 +134,7 @@ func TestClientProcessingFails(t *testing.T) {
 	b.do(t, "choosing the file", chromedp.SetUploadFiles(chromedp.CSS(`input[name="doc"]`), []string{local}))
 	p.waitStarted(t)
 	clientWait[string](t, b, `"Checking…" after 100 %`, clientCheckingJS, clientWaitLong)
-	close(p.release)
+	p.open()
 	msg := clientWait[string](t, b, "the processor's sentence as the field's error", `(() => { const w = document.querySelector('`+clientDocWrapper+`');
 		return w.getAttribute('data-sticky-state') === 'failed' ? w.querySelector('.sticky-error').textContent : null; })()`, clientWaitLong)
 	if msg != clientVirusSentence {
