@@ -32,7 +32,7 @@ func sha256Hex(b []byte) string {
 // kept reads f back from its reference, as a form post does.
 func kept(t testing.TB, u *Uploader, owner string, f *File) *File {
 	t.Helper()
-	got, err := u.fromRef(t.Context(), f.Ref, owner, f.Field)
+	got, err := u.fromRef(t.Context(), f.Ref, owner, f.Field, 0)
 	if err != nil {
 		t.Fatalf("reading %s back from its reference: %v", f.Name, err)
 	}
@@ -103,7 +103,7 @@ func TestSaveChecksFiles(t *testing.T) {
 			if rep.SHA256 != sha256Hex(data) {
 				t.Errorf("the reply's sha256 is %q, want %q", rep.SHA256, sha256Hex(data))
 			}
-			f, err := up.fromRef(ctx, rep.Stored, "alice", "file")
+			f, err := up.fromRef(ctx, rep.Stored, "alice", "file", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestSaveChecksFiles(t *testing.T) {
 				t.Errorf("a corrupted save left %q in the vault", left)
 			}
 			corrupt.Store(false) // the receipt reads right again
-			if _, err := up.fromRef(ctx, rep.Stored, "alice", "file"); err != nil {
+			if _, err := up.fromRef(ctx, rep.Stored, "alice", "file", 0); err != nil {
 				t.Errorf("after a corrupted save the file is not kept: %v", err)
 			}
 			if lean {
@@ -256,7 +256,7 @@ func TestTusChecksum(t *testing.T) {
 	if left := spools(t, dir); len(left) != 0 {
 		t.Errorf("checked chunks left %q", left)
 	}
-	f, err := up.fromRef(ctx, res.Header.Get(RefHeader), "alice", "doc")
+	f, err := up.fromRef(ctx, res.Header.Get(RefHeader), "alice", "doc", 0)
 	if err != nil || f.SHA256 != sha256Hex(data) {
 		t.Errorf("the file read back from its reference: %+v %v, want its SHA256", f, err)
 	}
@@ -425,7 +425,7 @@ func TestTusChecksumRelay(t *testing.T) {
 	if got := stickyReply(t, res)["sha256"]; got != sha256Hex(data) {
 		t.Errorf("sha256 %v, want %s", got, sha256Hex(data))
 	}
-	f, err := up.fromRef(ctx, res.Header.Get(RefHeader), "alice", "doc")
+	f, err := up.fromRef(ctx, res.Header.Get(RefHeader), "alice", "doc", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

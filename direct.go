@@ -405,7 +405,14 @@ func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string)
 	case err != nil:
 		return reply{}, u.storeFailure(err)
 	case rec == nil:
-		return reply{}, errBusy
+		// Its processors still running, failed, or not yet begun.
+		why := u.outcome(ctx, info.ID)
+		if !errors.Is(why, ErrProcessing) {
+			return reply{}, cmpErr(why, errBusy)
+		}
+		f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Field: field, u: u, id: info.ID, processing: true}
+		f.Ref = u.refFor(info.ID, owner, field)
+		return replyOf(f), nil
 	}
 	return reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: u.refFor(info.ID, owner, field), Extra: rec.Results}, nil
 }

@@ -77,7 +77,8 @@ func failWith(kind error, msg string, cause error) error {
 
 // Status returns the HTTP status code that answers err: 413 for ErrTooLarge,
 // 415 for ErrType, 403 for ErrNotAllowed, the status given to Refuse, and
-// so on; 408 for ErrStalled, 460 for ErrChecksum. Unknown errors are 500.
+// so on; 408 for ErrStalled, 460 for ErrChecksum, 202 for ErrProcessing.
+// Unknown errors are 500.
 func Status(err error) int {
 	var rf *refused // Refuse chose the status
 	if errors.As(err, &rf) {
@@ -86,6 +87,8 @@ func Status(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
+	case errors.Is(err, ErrProcessing):
+		return http.StatusAccepted
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrQuota):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrType):

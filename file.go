@@ -37,6 +37,9 @@ type File struct {
 	u    *Uploader
 	id   string
 	made *made // what processors made of it; see process.go
+	// processing: its processors were still running when last asked
+	// (see background.go)
+	processing bool
 }
 
 // Open returns a reader of the file's bytes. The caller closes it.

@@ -11,7 +11,7 @@ import (
 func keptFile(t *testing.T, up *Uploader, name string, data []byte) *File {
 	t.Helper()
 	rep := mustUpload(t, up, "alice", "file", name, data)
-	f, err := up.fromRef(context.Background(), rep.Stored, "alice", "file")
+	f, err := up.fromRef(context.Background(), rep.Stored, "alice", "file", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

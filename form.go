@@ -8,6 +8,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/handler"
 )
 
 const (
@@ -184,6 +187,12 @@ func (form *Form) Value(name string) string { return form.post.Get(name) }
 // placeholder, so that the re-rendered field keeps its reference and the
 // form can be sent again once the store is back.
 //
+// A file whose processors (Config.Processors) still run is waited for up to
+// Config.ProcessWait; then File returns it too, with an error wrapping
+// ErrProcessing, so that the re-rendered field keeps it while it is being
+// checked. A file whose processing failed is not returned: the error is
+// the processor's (a Refuse), and the re-rendered field drops it.
+//
 // For a field that takes several files, use Files.
 func (form *Form) File(name string) (*File, error) {
 	if res, ok := form.files[name]; ok {
@@ -195,11 +204,11 @@ func (form *Form) File(name string) (*File, error) {
 		if ref == "" {
 			return nil, fail(ErrNoFile, "Choose a file.")
 		}
-		return form.u.fromRef(form.ctx, ref, form.owner, name)
+		return form.u.fromRef(form.ctx, ref, form.owner, name, form.u.processWait)
 	}
 	switch posted := form.posted[name]; {
 	case len(posted) > 0:
-		res = posted[0]
+		res = form.processed(posted[0])
 		for _, extra := range posted[1:] { // one file for a single field
 			if extra.f != nil {
 				extra.f.Discard(form.ctx)
@@ -246,7 +255,7 @@ func (form *Form) Files(name string) ([]*File, error) {
 			continue
 		}
 		seen[ref] = true
-		f, err := form.u.fromRef(form.ctx, ref, form.owner, name)
+		f, err := form.u.fromRef(form.ctx, ref, form.owner, name, form.u.processWait)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
@@ -260,7 +269,10 @@ func (form *Form) Files(name string) ([]*File, error) {
 		}
 	}
 	for _, res := range form.posted[name] {
-		if res.err != nil {
+		if res = form.processed(res); res.err != nil {
+			if res.f != nil { // still being processed: it stays chosen
+				files = append(files, res.f)
+			}
 			errs = append(errs, named(res.err, res.name))
 			continue
 		}
@@ -277,6 +289,15 @@ func (form *Form) Files(name string) ([]*File, error) {
 	}
 	form.lists[name], form.errs[name] = files, err
 	return files, err
+}
+
+// processed is res once the processing of its file, posted with the form,
+// is asked after again: ReadForm waited for it already.
+func (form *Form) processed(res result) result {
+	if res.f != nil && res.f.processing {
+		res.f, res.err = form.u.await(form.ctx, res.f, 0)
+	}
+	return res
 }
 
 // setKept records the references a field keeps, in the form and in the
@@ -299,8 +320,11 @@ func (form *Form) removing(name, ref string) bool {
 	return false
 }
 
-// fromRef finds the kept file a reference points to.
-func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File, error) {
+// fromRef finds the kept file a reference points to. A file still being
+// processed is waited for up to wait, then returned with an error wrapping
+// ErrProcessing; one whose processing failed is not returned, the error
+// saying why.
+func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string, wait time.Duration) (*File, error) {
 	if owner == "" {
 		return nil, fail(ErrNotAllowed, "Please sign in to upload files.")
 	}
@@ -326,6 +350,18 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 		return &File{Name: "The file you chose", Ref: ref, Field: field, u: u, id: c.ID}, err
 	}
 	up, err := u.store.GetUpload(ctx, c.ID)
+	if errors.Is(err, handler.ErrNotFound) {
+		// Gone: its processing may have failed, and say why.
+		if j := u.jobs.get(c.ID); j != nil {
+			select { // failing here: the outcome comes at once
+			case <-j.done:
+			case <-ctx.Done():
+			}
+		}
+		if why := u.outcome(ctx, c.ID); why != nil && !errors.Is(why, ErrProcessing) && !errors.Is(why, ErrStoreUnavailable) {
+			return nil, why
+		}
+	}
 	if err != nil {
 		return unreachable(err)
 	}
@@ -345,6 +381,9 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 		Field:  field,
 		u:      u,
 		id:     c.ID,
+	}
+	if f, err = u.await(ctx, f, wait); err != nil {
+		return f, err
 	}
 	if f.SHA256 == "" { // kept in the receipt (see put)
 		rec, err := f.loadReceipt(ctx)

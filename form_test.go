@@ -196,7 +196,7 @@ func TestFormBytesReplaceKept(t *testing.T) {
 			if got := r.PostForm["_file"]; len(got) != 1 || got[0] != f.Ref {
 				t.Errorf("PostForm[_file] = %q, want only the new ref", got)
 			}
-			if _, err := up.fromRef(context.Background(), old.Stored, "alice", "file"); !errors.Is(err, ErrGone) {
+			if _, err := up.fromRef(context.Background(), old.Stored, "alice", "file", 0); !errors.Is(err, ErrGone) {
 				t.Errorf("old upload: %v, want ErrGone", err)
 			}
 			assertUploads(t, dir, 1)
@@ -210,7 +210,7 @@ func TestFormBytesReplaceKept(t *testing.T) {
 		if f, err := form.File("file"); err != nil || f.Name != "a.txt" {
 			t.Fatalf("File = %+v, %v", f, err)
 		}
-		if _, err := up.fromRef(context.Background(), bobs.Stored, "bob", "file"); err != nil {
+		if _, err := up.fromRef(context.Background(), bobs.Stored, "bob", "file", 0); err != nil {
 			t.Errorf("bob's upload: %v", err)
 		}
 		assertUploads(t, dir, 2)
@@ -369,7 +369,7 @@ func TestFormGone(t *testing.T) {
 
 	t.Run("discarded", func(t *testing.T) {
 		rep := mustUpload(t, up, "alice", "file", "a.txt", []byte("soon gone"))
-		f, err := up.fromRef(context.Background(), rep.Stored, "alice", "file")
+		f, err := up.fromRef(context.Background(), rep.Stored, "alice", "file", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,9 @@ import (
 //  3. judge: the type, from the first bytes, against the field's rules;
 //  4. store: streamed into the temporary store under the size limit, and
 //     hashed (SHA-256) as it streams: File.SHA256, which a save checks;
-//  5. complete: the processors, then the signed reference.
+//  5. complete: the processors, then the signed reference; processors
+//     that outlast Config.ProcessWait go on in the background, the upload
+//     answered as processing (see background.go).
 //
 // Cross-origin requests are refused before any of them (see New). Whatever
 // step fails, nothing of the file is left in the store.
@@ -242,21 +244,6 @@ func (u *Uploader) accept(ctx context.Context, id, owner, sum string) (*File, er
 
 // unhashed tells accept that no checksum is known, nor to be taken.
 const unhashed = "-"
-
-// complete runs the processors on f, whose bytes are all stored, and signs
-// its reference for owner. With keep, a receipt records the answer even
-// when the processors derived nothing (see receipt). On error f is gone.
-func (u *Uploader) complete(ctx context.Context, f *File, owner string, keep bool) error {
-	ctx = context.WithValue(ctx, identityKey{}, owner) // for IdentityOf
-	began := time.Now()
-	if err := u.process(ctx, f, keep); err != nil {
-		f.Discard(ctx)
-		return u.refused(ctx, f.Field, err)
-	}
-	f.Ref = u.refFor(f.id, owner, f.Field)
-	u.observe(ctx, Event{Kind: EventCompleted, Field: f.Field, Size: f.Size, Type: f.Type, Processing: time.Since(began)})
-	return nil
-}
 
 // refFor signs the reference to upload id for owner's field.
 func (u *Uploader) refFor(id, owner, field string) string {

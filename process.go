@@ -68,12 +68,16 @@ type Incoming struct {
 // or the Sticky-Reply header of a resumable upload), its values encoded as
 // JSON; later steps overwrite the keys of earlier ones, and none overwrites
 // the reply's own ("is_valid", "filename", "size", "type", "sha256",
-// "stored", "errors").
+// "stored", "processing", "status_url", "errors").
 //
 // An error fails the upload, and nothing of it is left in the store: the
 // person sees the message of a Refuse error, or a general sentence (status
 // 422) for any other error, which is logged. Processors run with the
-// context of the request that completed the upload, so they see its values.
+// values of the request that completed the upload (IdentityOf), but not
+// its cancellation: a person who leaves loses nothing. Past
+// Config.ProcessWait the request is answered ("processing": true) and they
+// go on in the background, within Config.ProcessTimeout; the outcome is
+// recorded in the temporary store, for any server (see ErrProcessing).
 //
 // A File handed to a Processor has no Ref yet. A processor may read it
 // (File.Open) but must not save or discard it.
@@ -110,13 +114,14 @@ type made struct {
 }
 
 // reserved are the reply's own keys, which processors cannot overwrite.
-var reserved = map[string]bool{"is_valid": true, "filename": true, "size": true, "type": true, "sha256": true, "stored": true, "errors": true}
+var reserved = map[string]bool{"is_valid": true, "filename": true, "size": true, "type": true, "sha256": true, "stored": true,
+	"processing": true, "status_url": true, "errors": true}
 
 // process runs the processors on f, a complete upload, and records what
-// they made. With keep, or when they derived files, it writes f's receipt
-// (see receipt). On error, what they made is gone; f itself is the
-// caller's to remove.
-func (u *Uploader) process(ctx context.Context, f *File, keep bool) error {
+// they made. When keep, asked once they are done, says so, or when they
+// derived files, it writes f's receipt (see receipt). On error, what they
+// made is gone; f itself is the caller's to remove.
+func (u *Uploader) process(ctx context.Context, f *File, keep func() bool) error {
 	m := &made{running: len(u.processors) > 0}
 	f.made = m
 	for i, p := range u.processors {
@@ -134,7 +139,7 @@ func (u *Uploader) process(ctx context.Context, f *File, keep bool) error {
 		}
 	}
 	m.running = false
-	if !keep && len(m.derived) == 0 {
+	if !keep() && len(m.derived) == 0 {
 		return nil
 	}
 	if err := u.writeReceipt(ctx, f); err != nil {

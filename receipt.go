@@ -69,31 +69,42 @@ func (u *Uploader) writeReceipt(ctx context.Context, f *File) error {
 // readReceipt reads the receipt of upload id. It returns a nil receipt when
 // there is none, and then the id of a half-written one, if any, to remove.
 func (u *Uploader) readReceipt(ctx context.Context, id string) (*receipt, string, error) {
-	up, err := u.findUpload(ctx, u.receiptID(id))
+	var rec receipt
+	found, rid, err := u.readNote(ctx, u.receiptID(id), &rec)
+	if !found {
+		return nil, rid, err
+	}
+	return &rec, rid, nil
+}
+
+// readNote reads the small JSON upload named name (a receipt, a note) into
+// v, and reports whether there is one. A half-written one is not found,
+// and then its id is returned, to remove.
+func (u *Uploader) readNote(ctx context.Context, name string, v any) (found bool, id string, err error) {
+	up, err := u.findUpload(ctx, name)
 	if errors.Is(err, handler.ErrNotFound) {
-		return nil, "", nil
+		return false, "", nil
 	}
 	if err != nil {
-		return nil, "", err
+		return false, "", err
 	}
 	info, err := up.GetInfo(ctx)
 	if errors.Is(err, handler.ErrNotFound) {
-		return nil, "", nil
+		return false, "", nil
 	}
 	if err != nil {
-		return nil, "", err
+		return false, "", err
 	}
 	if info.SizeIsDeferred || info.Offset != info.Size {
-		return nil, info.ID, nil
+		return false, info.ID, nil
 	}
 	rc, err := up.GetReader(ctx)
 	if err != nil {
-		return nil, "", err
+		return false, "", err
 	}
 	defer rc.Close()
-	var rec receipt
-	if err := json.NewDecoder(io.LimitReader(rc, maxReceipt)).Decode(&rec); err != nil {
-		return nil, "", fmt.Errorf("sticky: reading receipt %s: %w", info.ID, err)
+	if err := json.NewDecoder(io.LimitReader(rc, maxReceipt)).Decode(v); err != nil {
+		return false, "", fmt.Errorf("sticky: reading %s: %w", info.ID, err)
 	}
-	return &rec, info.ID, nil
+	return true, info.ID, nil
 }

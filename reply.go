@@ -16,13 +16,17 @@ import (
 
 // reply is the endpoint's JSON answer, the same shape as django-sticky-uploads'.
 type reply struct {
-	Valid    bool                `json:"is_valid"`
-	Filename string              `json:"filename,omitempty"`
-	Size     int64               `json:"size,omitempty"`
-	Type     string              `json:"type,omitempty"`
-	SHA256   string              `json:"sha256,omitempty"`
-	Stored   string              `json:"stored,omitempty"`
-	Errors   map[string][]string `json:"errors,omitempty"`
+	Valid    bool   `json:"is_valid"`
+	Filename string `json:"filename,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Type     string `json:"type,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Stored   string `json:"stored,omitempty"`
+	// Processing says that the processors still run (see
+	// Config.ProcessWait): StatusURL tells how they end.
+	Processing bool                `json:"processing,omitempty"`
+	StatusURL  string              `json:"status_url,omitempty"`
+	Errors     map[string][]string `json:"errors,omitempty"`
 	// Extra are the processors' members (see Processor and MarshalJSON).
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -30,7 +34,9 @@ type reply struct {
 // replyOf is the reply that tells the client about f.
 func replyOf(f *File) reply {
 	r := reply{Valid: true, Filename: f.Name, Size: f.Size, Type: f.Type, SHA256: f.SHA256, Stored: f.Ref}
-	if f.made != nil {
+	if f.processing {
+		r.Processing, r.StatusURL = true, f.u.statusURL(f)
+	} else if f.made != nil {
 		r.Extra = f.made.results
 	}
 	return r

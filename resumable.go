@@ -71,14 +71,15 @@ func (u *Uploader) TusURL() string { return u.path + tusPrefix }
 // It rides in the request's context, which tusd hands to the store and the
 // hooks.
 type tusRequest struct {
-	r        *http.Request
-	owner    string
-	fine     string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
-	info     *handler.FileInfo // the upload, once tusd has looked it up
-	done     *receipt          // the receipt of a complete upload
-	sha256   string            // the SHA-256 (hex) of the upload its PATCH completed, as the chunks came
-	checksum *chunkChecksum    // what Upload-Checksum asks of the request's chunk
-	gates    []*gatedLock      // the locks it holds (see tuslock.go)
+	r          *http.Request
+	owner      string
+	fine       string            // for Fine Uploader's chunks (see tusServe): the name of the file's upload
+	info       *handler.FileInfo // the upload, once tusd has looked it up
+	done       *receipt          // the receipt of a complete upload
+	processing bool              // a complete upload whose processors still run
+	sha256     string            // the SHA-256 (hex) of the upload its PATCH completed, as the chunks came
+	checksum   *chunkChecksum    // what Upload-Checksum asks of the request's chunk
+	gates      []*gatedLock      // the locks it holds (see tuslock.go)
 }
 
 type tusKey struct{}
@@ -453,6 +454,14 @@ func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 			return info, t.u.tusStoreError(err)
 		}
 		if rec == nil {
+			// Accepted, its processors still running, or never accepted.
+			switch why := t.u.outcome(ctx, info.ID); {
+			case errors.Is(why, ErrProcessing):
+				req.processing = true
+				return info, nil
+			case why != nil:
+				return info, tusError(why)
+			}
 			return info, tusError(errUnfinished)
 		}
 		req.done = rec
@@ -627,12 +636,23 @@ func (u *Uploader) decorate(h http.Header, code int, req *tusRequest) {
 		// sooner than TTL after its creation.
 		h.Set("Upload-Expires", time.Unix(exp, 0).UTC().Format(http.TimeFormat))
 	}
-	if rec := req.done; rec != nil {
-		ref := u.refFor(info.ID, req.owner, info.MetaData["field"])
-		b, err := json.Marshal(reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, SHA256: rec.SHA256, Stored: ref, Extra: rec.Results})
-		if err == nil {
-			h.Set(RefHeader, ref)
-			h.Set(ReplyHeader, asciiJSON(b))
-		}
+	var rep reply
+	switch rec := req.done; {
+	case rec != nil:
+		rep = reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, SHA256: rec.SHA256, Extra: rec.Results}
+	case req.processing:
+		rep = reply{Valid: true, Filename: CleanName(info.MetaData["filename"]), Size: info.Size, Processing: true}
+	default:
+		return
+	}
+	f := &File{Field: info.MetaData["field"], u: u}
+	f.Ref = u.refFor(info.ID, req.owner, f.Field)
+	rep.Stored = f.Ref
+	if rep.Processing {
+		rep.StatusURL = u.statusURL(f)
+	}
+	if b, err := json.Marshal(rep); err == nil {
+		h.Set(RefHeader, f.Ref)
+		h.Set(ReplyHeader, asciiJSON(b))
 	}
 }

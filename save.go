@@ -90,6 +90,10 @@ func (p *Permanent) Save(ctx context.Context, f *File, values map[string]string)
 			release()
 		}
 	}()
+	// Never saved before its processors (a virus scan) are done.
+	if err := f.u.outcome(ctx, f.id); err != nil {
+		return "", err
+	}
 	// f.made is read only under the claim: racing saves of one File
 	// would see it change.
 	if f.made != nil && f.made.child {

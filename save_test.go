@@ -125,7 +125,7 @@ func TestSave(t *testing.T) {
 		t.Errorf("the vault holds %q, want the file and its derived file", got)
 	}
 	assertStoreEmpty(t, dir) // the upload, its derived file, receipt and claim
-	if _, err := up.fromRef(ctx, f.Ref, "alice", "file"); !errors.Is(err, ErrGone) {
+	if _, err := up.fromRef(ctx, f.Ref, "alice", "file", 0); !errors.Is(err, ErrGone) {
 		t.Errorf("after Save the reference gives %v, want ErrGone", err)
 	}
 	if _, err := f.Open(ctx); !errors.Is(err, ErrGone) {
@@ -251,7 +251,7 @@ func TestSaveRace(t *testing.T) {
 				for i := range files {
 					files[i] = f
 					if tt.sameRef {
-						g, err := ups[i%len(ups)].fromRef(t.Context(), f.Ref, "alice", "file")
+						g, err := ups[i%len(ups)].fromRef(t.Context(), f.Ref, "alice", "file", 0)
 						if err != nil {
 							t.Fatal(err)
 						}

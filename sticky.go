@@ -155,6 +155,22 @@ type Config struct {
 	// temporary store, before the upload is answered: see Processor.
 	Processors []Processor
 
+	// ProcessWait is how long the request that completes an upload (on
+	// every way in) waits for the processors. Still running past it, they
+	// go on in the background: the upload is answered with its reference
+	// and "processing": true (202 on the one-shot endpoint), the client
+	// script shows "Checking…" and asks the status route until they are
+	// done, and Form.File waits up to ProcessWait again, then returns the
+	// file with ErrProcessing. Default: DefaultProcessWait (3 s). Negative:
+	// the request waits for the processors, however long.
+	ProcessWait time.Duration
+
+	// ProcessTimeout bounds the processors' work on one file; past it the
+	// upload fails and is removed. Default: DefaultProcessTimeout (10
+	// minutes). Call Uploader.Shutdown when the server stops, so that
+	// processing in the background is not cut short.
+	ProcessTimeout time.Duration
+
 	// Direct lets browsers put files straight into the bucket of the
 	// temporary store, with presigned requests, so that their bytes never
 	// pass through the app: the store must be a DirectStore (the store of
@@ -207,8 +223,12 @@ type Uploader struct {
 	before     func(*http.Request, Incoming) error
 	rename     func(*http.Request, Incoming) string
 	processors []Processor
-	tus        http.Handler // the resumable endpoint, see resumable.go
-	direct     bool         // Config.Direct, see direct.go
+	// processWait and processTimeout bound processing (Config.ProcessWait
+	// and Config.ProcessTimeout); jobs is the processing under way.
+	processWait, processTimeout time.Duration
+	jobs                        jobs
+	tus                         http.Handler // the resumable endpoint, see resumable.go
+	direct                      bool         // Config.Direct, see direct.go
 }
 
 // New returns an Uploader for c, creating the default temporary directory
@@ -238,6 +258,12 @@ func New(c Config) (*Uploader, error) {
 		observer:   c.Observer,
 		rename:     c.Rename,
 		processors: c.Processors,
+
+		processWait:    cmpDuration(c.ProcessWait, DefaultProcessWait),
+		processTimeout: c.ProcessTimeout,
+	}
+	if u.processTimeout <= 0 {
+		u.processTimeout = DefaultProcessTimeout
 	}
 	if u.path == "" {
 		u.path = DefaultPath
@@ -341,7 +367,8 @@ func (u *Uploader) rules(field string) Rules {
 }
 
 // ServeHTTP answers the upload endpoint (POST at the mount path), the
-// resumable endpoint (tus 1.0, at tus/ below it; see TusURL), the
+// status of an upload being processed (GET at status below it; see
+// Config.ProcessWait), the resumable endpoint (tus 1.0, at tus/; see TusURL), the
 // direct-upload routes (at s3/, with Config.Direct) and the client assets
 // below it. Mount the Uploader at its Path, for every path below it,
 // without stripping the prefix: mux.Handle("/uploads/", up); Check tells
@@ -369,6 +396,8 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 			watchBody(w, r, u.bodyTimeout)
 			u.serveUpload(w, r)
 		}
+	case rest == statusPath:
+		u.serveStatus(w, r)
 	case strings.HasPrefix(rest, tusPrefix):
 		if r, done := u.limit(w, withWay(r, "tus"), r.Method == http.MethodPost); done != nil {
 			defer done()

@@ -210,7 +210,7 @@ func TestSweepRemovesOrphanedData(t *testing.T) {
 			t.Errorf("%s exists: %v, want %v", filepath.Base(p), err == nil, want)
 		}
 	}
-	if _, err := u.fromRef(t.Context(), kept.Ref, "alice", "file"); err != nil && !errors.Is(err, ErrWrongField) {
+	if _, err := u.fromRef(t.Context(), kept.Ref, "alice", "file", 0); err != nil && !errors.Is(err, ErrWrongField) {
 		t.Errorf("a kept upload was touched: %v", err)
 	}
 }

@@ -40,7 +40,11 @@ func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 	if f.Field != field { // the field was named after the file
 		f.Field, f.Ref = field, u.refFor(f.id, owner, field)
 	}
-	writeJSON(w, http.StatusOK, replyOf(f))
+	status := http.StatusOK
+	if f.processing { // the processors go on: see Config.ProcessWait
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, replyOf(f))
 }
 
 // readUpload reads the parts of an upload request. On error it still

@@ -411,7 +411,7 @@ func TestEndpointSuccess(t *testing.T) {
 				t.Errorf("reply %s, want %s, %d bytes, %s", b, tt.wantName, len(tt.data), tt.wantType)
 			}
 			ref, _ := top["stored"].(string)
-			f, err := e.up.fromRef(context.Background(), ref, "alice", tt.field)
+			f, err := e.up.fromRef(context.Background(), ref, "alice", tt.field, 0)
 			if err != nil {
 				t.Fatalf("stored reference does not verify for %q: %v", tt.field, err)
 			}
@@ -781,7 +781,7 @@ func TestEndpointStreamsLargeUpload(t *testing.T) {
 	}
 
 	// The stored bytes are the sent ones.
-	f, err := e.up.fromRef(context.Background(), rep.Stored, "alice", "file")
+	f, err := e.up.fromRef(context.Background(), rep.Stored, "alice", "file", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,15 +198,15 @@ func TestEveryRuleOnEveryWayIn(t *testing.T) {
 				if got.name != c.wantName {
 					t.Errorf("%s: named %q, want %q", c.rule, got.name, c.wantName)
 				}
-				f, err := up.fromRef(t.Context(), got.ref, "alice", c.field)
+				f, err := up.fromRef(t.Context(), got.ref, "alice", c.field, 0)
 				if err != nil || !bytes.Equal(fileBytes(t, f), c.data) {
 					t.Errorf("%s: the reference does not give the file back: %v", c.rule, err)
 					continue
 				}
-				if _, err := up.fromRef(t.Context(), got.ref, "bob", c.field); !errors.Is(err, ErrNotOwner) {
+				if _, err := up.fromRef(t.Context(), got.ref, "bob", c.field, 0); !errors.Is(err, ErrNotOwner) {
 					t.Errorf("%s: another user's reference: %v", c.rule, err)
 				}
-				if _, err := up.fromRef(t.Context(), got.ref, "alice", "other"); !errors.Is(err, ErrWrongField) {
+				if _, err := up.fromRef(t.Context(), got.ref, "alice", "other", 0); !errors.Is(err, ErrWrongField) {
 					t.Errorf("%s: another field's reference: %v", c.rule, err)
 				}
 				if err := f.Discard(t.Context()); err != nil {

@@ -100,3 +100,48 @@ test('progress: milestones of the whole batch, politely', () => {
   timers.tick(1000);
   assert.equal(status(), 'a.png: 50% uploaded.');
 });
+
+test('processing after 100 %: "Checking…", the status route asked until done, the submission held', () => {
+  const { XMLHttpRequest, sent } = require('./load.js').xhr();
+  const p = page({ XMLHttpRequest });
+  const w = p.single();
+  p.document.body.append(w);
+  const { ctx, timers, uploads, ok, events } = p, item = ctx.bind(w), status = () => w.querySelector('.sticky-status').textContent;
+  ctx.start(item, file('a.png'));
+  uploads[0].done(ok('a.png', { processing: true, status_url: '/uploads/status?field=doc&stored=REF-a.png' }));
+  assert.equal(w.getAttribute('data-sticky-state'), 'checking');
+  assert.equal(status(), 'Checking a.png…');
+  assert.equal(w.querySelector('input[type=hidden]').value, '', 'no reference to post before the checks are done');
+  assert.equal(ctx.busy({ elements: [w.querySelector('input[type=file]')] }), true, 'a submission waits');
+  assert.equal(ctx.running, 0, 'the next upload may start');
+  timers.tick(500);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].method, 'GET');
+  assert.equal(sent[0].url, '/uploads/status?field=doc&stored=REF-a.png');
+  sent[0].respond(202, JSON.stringify({ is_valid: true, processing: true, stored: 'REF-a.png', status_url: sent[0].url }));
+  timers.tick(750);
+  sent[1].respond(0); // a lost connection: asked again
+  timers.tick(1125);
+  sent[2].respond(200, JSON.stringify({ is_valid: true, filename: 'a.png', size: 2048, stored: 'REF-a.png' }));
+  assert.equal(w.getAttribute('data-sticky-state'), 'done');
+  assert.equal(w.querySelector('input[type=hidden]').value, 'REF-a.png');
+  assert.equal(status(), 'a.png uploaded.');
+  assert.deepEqual(events.slice(-1), ['success']);
+});
+
+test('processing that fails: the processor\'s sentence is the field\'s error', () => {
+  const { XMLHttpRequest, sent } = require('./load.js').xhr();
+  const p = page({ XMLHttpRequest });
+  const w = p.single();
+  p.document.body.append(w);
+  const { ctx, timers, uploads, ok } = p, item = ctx.bind(w);
+  ctx.start(item, file('a.png'));
+  uploads[0].done(ok('a.png', { processing: true, status_url: '/uploads/status?x' }));
+  timers.tick(500);
+  sent[0].respond(422, JSON.stringify({ is_valid: false, errors: { upload: ['This file contains a virus.'] } }));
+  assert.equal(w.getAttribute('data-sticky-state'), 'failed');
+  assert.equal(w.querySelector('.sticky-error').textContent, 'This file contains a virus.');
+  assert.equal(w.querySelector('input[type=hidden]').value, '');
+  timers.tick(10000);
+  assert.equal(sent.length, 1, 'no more asking');
+});

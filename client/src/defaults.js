@@ -6,6 +6,7 @@ var messages = {
   uploadingMany: '{count} files uploading.',
   progress: '{name}: {percent}% uploaded.',
   progressMany: '{count} files: {percent}% uploaded.',
+  checking: 'Checking {name}…',
   uploaded: '{name} uploaded.',
   allUploaded: 'All {count} files uploaded.',
   someUploaded: '{done} of {count} files uploaded.',

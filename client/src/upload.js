@@ -65,12 +65,40 @@ function run(item) {
       if (item.job !== job) return;
       item.job = null;
       release();
-      finish(item, reply);
+      if (reply.ok && reply.data.processing) check(item, reply.data);
+      else finish(item, reply);
     }
   });
   job.running = true;
   item.job = job;
   fire(item.element, 'start', { file: file, field: field });
+}
+
+// All bytes are in, the server's processors (a scan) still at work: says
+// "Checking…" and asks the status route until they are done. Meanwhile the
+// item is busy, so a submission waits.
+function check(item, data) {
+  var progress = partsOf(item.element).progress, delay = 500, timer, request;
+  var job = item.job = { cancel: function () { clearTimeout(timer); if (request) request.abort(); } };
+  if (progress) progress.removeAttribute('value'); // how long is unknown
+  render(item, 'checking');
+  say(item.wrapper, fmt(messages.checking, { name: data.filename || item.file.name }), 1);
+  (function ask() {
+    timer = setTimeout(function () {
+      request = new XMLHttpRequest();
+      request.open('GET', data.status_url);
+      request.setRequestHeader('Accept', 'application/json');
+      request.onloadend = function () {
+        if (item.job !== job) return;
+        var status = request.status, reply = readReply(status, request.responseText, messages);
+        delay = Math.min(delay * 1.5, 4000);
+        if (!status || status === 202 || status === 429) return ask();
+        item.job = null;
+        finish(item, reply);
+      };
+      request.send();
+    }, delay);
+  })();
 }
 
 // Sums a batch up; once it is done, a list says sticky:complete.

@@ -48,12 +48,12 @@ function items(wrapper) {
   });
 }
 
-// Shows an item's controls for a phase ('', uploading, done, failed,
-// cancelled); focus on a control now hidden moves to a visible one.
+// Shows an item's controls for a phase ('', uploading, checking, done,
+// failed, cancelled); focus on a control now hidden moves to a visible one.
 function render(item, phase) {
   var el = item.element, parts = partsOf(el), active = document.activeElement;
   var lost = active && active !== document.body && el.contains(active);
-  var uploading = phase === 'uploading', kept = el === item.wrapper && !!parts.ref.value;
+  var uploading = phase === 'uploading' || phase === 'checking', kept = el === item.wrapper && !!parts.ref.value;
   show(parts.progress, uploading);
   show(parts.cancel, uploading);
   show(parts.retry, phase === 'failed' && !item.refused || phase === 'cancelled');

@@ -440,6 +440,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		srv.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Scans and thumbnails still running after their requests were
+	// answered (see sticky.Config.ProcessWait) finish, or are recorded as
+	// cut short.
+	for _, up := range []*sticky.Uploader{a.up, a.gallery} {
+		if err := up.Shutdown(shutdownCtx); err != nil {
+			logger.Warn("processing cut short by the shutdown", "err", err)
+		}
+	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

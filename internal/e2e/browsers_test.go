@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stickyuploads/sticky"
 	"github.com/stickyuploads/sticky/internal/needs"
 	"github.com/stickyuploads/sticky/internal/testproc"
 )
@@ -93,7 +94,12 @@ type browserLab struct {
 
 func startBrowserLab(t *testing.T) *browserLab {
 	t.Helper()
-	lab := &browserLab{client: startClientServer(t)}
+	// Files named "checked…" are held by a slow check until /release.
+	check := &slowCheck{only: "checked", started: make(chan string, 1), release: make(chan struct{})}
+	lab := &browserLab{client: startClientServer(t, func(c *sticky.Config) {
+		c.Processors = []sticky.Processor{check}
+		c.ProcessWait = 200 * time.Millisecond
+	})}
 	real := startDemo(t, "")
 	target, err := url.Parse(real.URL)
 	if err != nil {
@@ -119,6 +125,7 @@ func startBrowserLab(t *testing.T) *browserLab {
 		s.cutLeft.Store(formInt(r, "left"))
 		s.cutAt.Store(formInt(r, "at"))
 	})
+	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) { check.open() })
 	mux.HandleFunc("GET /tus-calls", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, lab.client.tusCalls())
 	})
@@ -159,6 +166,7 @@ func startBrowserLab(t *testing.T) *browserLab {
 		"pdf":      pdf,
 		"big":      clientBinary(t, dir, "cut.bin", 12<<20),
 		"small":    writeText(t, dir, "hello.txt", 2000),
+		"checked":  writeText(t, dir, "checked notes.txt", 20<<10),
 	})
 	if err != nil {
 		t.Fatal(err)

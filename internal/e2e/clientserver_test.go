@@ -110,10 +110,11 @@ func (c clientTusCall) String() string {
 }
 
 // startClientServer starts the server; it stops when the test ends.
-func startClientServer(t *testing.T) *clientServer {
+// options change the Uploader's Config.
+func startClientServer(t *testing.T, options ...func(*sticky.Config)) *clientServer {
 	t.Helper()
 	key := []byte("sticky client e2e test key, 32 bytes or more")
-	up, err := sticky.New(sticky.Config{
+	c := sticky.Config{
 		Keys:     [][]byte{key},
 		Identity: func(*http.Request) string { return clientUser },
 		MaxSize:  64 << 20,
@@ -121,10 +122,19 @@ func startClientServer(t *testing.T) *clientServer {
 			"photos": {Accept: []string{"image/*", ".txt"}},
 		},
 		Store: storetest.Disk(t, filepath.Join(t.TempDir(), "uploads")),
-	})
+	}
+	for _, o := range options {
+		o(&c)
+	}
+	up, err := sticky.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // no processing left running into the next test
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		up.Shutdown(ctx)
+	})
 	s := &clientServer{up: up, held: make(chan int64, 16)}
 	mux := http.NewServeMux()
 	mux.Handle("/uploads/", s.countUploads(up))

@@ -544,3 +544,23 @@ test('the live region announces, politely, and errors are alerts', {timeout}, as
   await waitFor(page, 'the live region to say hello.txt is uploaded', () => window.__e2e.statuses.includes('hello.txt uploaded.'), [], waitShort, clientRecord);
   t.diagnostic('statuses: ' + JSON.stringify((await page.evaluate(clientRecord)).statuses));
 });
+
+test('a slow check after 100 %: "Checking…" announced, the submission waits, then the file is kept', {timeout}, async (t) => {
+  const page = await launch(t);
+  await clientOpen(page, '/single');
+  await choose(page, 'input[name="doc"]', files.checked);
+  await waitFor(page, '"Checking…" after 100 %', () => {
+    const w = document.querySelector('[data-sticky]');
+    return w.getAttribute('data-sticky-state') === 'checking' && window.__e2e.statuses.includes('Checking checked notes.txt…');
+  }, [], waitUpload, clientRecord);
+  await page.evaluate(recordFormData);
+  const navigated = page.waitForNavigation({waitUntil: 'load', timeout: waitUpload});
+  await page.click('form button[type=submit]');
+  await waitFor(page, 'the submission to wait', () => window.__e2e.statuses.some((s) => s.startsWith('Waiting for the upload')), [], waitShort, clientRecord);
+  await control('POST', '/release');
+  await navigated;
+  const result = await page.evaluate(() => JSON.parse(document.getElementById('result').textContent || 'null'));
+  assert.equal(result?.error, '', 'the server read: ' + JSON.stringify(result));
+  assert.deepEqual({sha256: result.files[0].sha256, size: result.files[0].size}, sha256(files.checked), 'the kept file on the server');
+  assert.deepEqual((await formData(page)).doc ?? ['file:0'], ['file:0'], 'the form post sent the bytes again');
+});
