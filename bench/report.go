@@ -397,7 +397,9 @@ func (r *report) markdown() string {
 	p("Multipart on both sides is the fair comparison: what one request can carry is the same for both, and a browser sends a big file in parts either way. ")
 	p("As above, smaller files go several to a run (up to 256 MiB in all), and the buckets are emptied after every run.\n\n")
 	p("**App CPU** is the sticky server's own user + system time (getrusage in its process, which tells it before and after each run), ")
-	p("per GiB uploaded, median of the runs: versitygw and the client run in processes of their own and are not counted. The raw row has no app.")
+	p("per GiB uploaded, median of the runs: versitygw and the client run in processes of their own and are not counted. The raw row has no app. ")
+	p("What a direct upload costs the app is fixed per file (the permission; the claim: a HEAD, a GET of the first bytes, the adoption, the receipt that keeps the answer) ")
+	p("and per part (the request that presigns it), so it falls per GiB as files and parts grow; the proxied path's grows with the bytes.")
 	if l := r.directLoad; l[0] != "" {
 		p(" Load average (1, 5, 15 min) as the section began: %s; as it ended: %s.", l[0], l[1])
 	}
