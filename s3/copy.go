@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -192,6 +193,9 @@ func (c *objectCopy) inParts(ctx context.Context, size int64) (err error) {
 				CopySourceIfMatch: c.etag,
 				CopySourceRange:   aws.String(fmt.Sprintf("bytes=%d-%d", first, last)),
 			})
+			if err == nil && out.CopyPartResult == nil {
+				err = errors.New("no ETag in the answer")
+			}
 			if err != nil {
 				cancel(fmt.Errorf("part %d: %w", i+1, err))
 				return
