@@ -388,7 +388,7 @@ func (r *report) markdown() string {
 	p("## Direct uploads to a bucket\n\n")
 	p("The same file sent three ways to one versitygw (`versitygw posix`, on the same disk), over loopback, by the same client process:\n\n")
 	p("- **sticky direct**: sticky's direct route, as its client script uses it. The client asks the mount for permission, sends the bytes to the bucket with the presigned requests it gets, ")
-	p("then asks the mount to complete, which claims the object (HEAD for the real size, a ranged GET of the first bytes to judge the type, the adoption) and signs the reference.\n")
+	p("then asks the mount to complete, which claims the object (HEAD for the real size, a GET of its first bytes to judge the type, the adoption) and signs the reference.\n")
 	p("- **sticky proxied**: the one-shot endpoint, whose S3 store (package `sticky/s3`, tusd's s3store) carries every byte through the app into the same bucket.\n")
 	p("- **raw presigned PUT** (the baseline, the floor): the AWS SDK for Go presigns, the client PUTs; no app at all.\n\n")
 	p("Files up to %s go in one request (sticky's presigned POST, a browser's form upload; the SDK's presigned PUT); ", sizeWords(r.plan.directWhole))
