@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -65,7 +67,7 @@ func copySiteIn(t *testing.T, srv *s3test.Server) (site *storetest.Site, p *stic
 	if err != nil {
 		t.Fatal(err)
 	}
-	site = storetest.NewSite(t, sticky.Config{Store: store, MaxSize: 128 << 20})
+	site = storetest.NewSite(t, sticky.Config{Store: store, MaxSize: 128 << 20, Direct: true})
 	vaultBucket = srv.NewBucket(t)
 	b, err := s3blob.OpenBucket(t.Context(), countedClient(srv, count), vaultBucket, nil)
 	if err != nil {
@@ -98,10 +100,11 @@ func saved(t *testing.T, srv *s3test.Server, bucket, key, wantType string) []byt
 	return b
 }
 
-// A 64 MiB upload in an S3 bucket is saved to a blobvault in another bucket
-// of the same service by the service itself: the app sends and receives a
-// few kilobytes of requests, the object saved is the file, with its type
-// and name, and the temporary upload is gone.
+// A 64 MiB file sent straight to the bucket (direct, in 5 MiB parts) is
+// saved to a blobvault in another bucket of the same service by the
+// service itself: the app's S3 clients send and receive a few kilobytes,
+// the object saved is the file, with its type and name, and the temporary
+// upload is gone. The bytes pass through the app neither way.
 func TestSaveCopiesInsideTheService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uploads 64 MiB")
@@ -110,22 +113,22 @@ func TestSaveCopiesInsideTheService(t *testing.T) {
 	site, p, vaultBucket, count := copySite(t, srv)
 	data := make([]byte, 64<<20)
 	rand.NewChaCha8([32]byte{7}).Read(data)
-	f, err := site.PostFile(t.Context(), "doc", "big.bin", data)
+	before := count.total()
+	ref := sendDirect(t, newDirect(t, site, storetest.User), "big.bin", data, 5<<20)
+	uploaded := count.total() - before
+	f, err := site.Kept(t.Context(), "doc", ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.SHA256 == "" {
-		t.Fatal("the posted file has no SHA-256 for the copy to check")
-	}
-	before := count.total()
+	before = count.total()
 	key, err := p.Save(t.Context(), f, map[string]string{"owner": "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	through := count.total() - before
-	t.Logf("saving 64 MiB: %d bytes of bodies through the app (sent %d, received %d in all)", through, count.sent.Load(), count.received.Load())
-	if through > 64<<10 {
-		t.Errorf("saving 64 MiB passed %d bytes through the app, want a few kilobytes", through)
+	saving := count.total() - before
+	t.Logf("64 MiB straight to the bucket, then saved: %d bytes of S3 bodies through the app uploading, %d saving", uploaded, saving)
+	if saving > 64<<10 || uploaded > 64<<10 {
+		t.Errorf("64 MiB passed %d bytes through the app uploading and %d saving, want a few kilobytes", uploaded, saving)
 	}
 	got := saved(t, srv, vaultBucket, key, f.Type)
 	if sha256.Sum256(got) != sha256.Sum256(data) {
@@ -133,6 +136,67 @@ func TestSaveCopiesInsideTheService(t *testing.T) {
 	}
 	if _, err := site.Kept(t.Context(), "doc", f.Ref); err == nil {
 		t.Error("the temporary upload is still kept after the save")
+	}
+}
+
+// sendDirect sends data straight to the bucket through the direct routes,
+// as a multipart upload of part-byte parts, and returns the reference.
+func sendDirect(t *testing.T, d *direct, name string, data []byte, part int) string {
+	t.Helper()
+	var created struct{ Key, UploadID string }
+	body := map[string]any{"filename": name, "type": "application/octet-stream", "metadata": map[string]string{"field": "doc", "size": strconv.Itoa(len(data))}}
+	if status := d.call(http.MethodPost, "/multipart", body, &created); status != http.StatusOK {
+		t.Fatalf("create: %d", status)
+	}
+	route := "/multipart/" + url.PathEscape(created.UploadID)
+	key := "?key=" + url.QueryEscape(created.Key)
+	var done []map[string]any
+	for i, off := 1, 0; off < len(data); i, off = i+1, off+part {
+		piece := data[off:min(off+part, len(data))]
+		var s struct {
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
+		}
+		if status := d.call(http.MethodGet, route+"/"+strconv.Itoa(i)+key+"&size="+strconv.Itoa(len(piece)), nil, &s); status != http.StatusOK {
+			t.Fatalf("sign part %d: %d", i, status)
+		}
+		status, etag := put(t, s.URL, s.Headers, piece)
+		if status != http.StatusOK {
+			t.Fatalf("PUT part %d: %d", i, status)
+		}
+		done = append(done, map[string]any{"PartNumber": i, "ETag": etag})
+	}
+	var got directReply
+	if status := d.call(http.MethodPost, route+"/complete"+key, map[string]any{"parts": done}, &got); status != http.StatusOK || got.Size != int64(len(data)) {
+		t.Fatalf("complete: %d %+v", status, got)
+	}
+	return got.Stored
+}
+
+// A file posted through the app, whose SHA-256 the app took, is copied the
+// same way, the service checking the copy's SHA-256.
+func TestSaveCopiesPostedFile(t *testing.T) {
+	srv := s3test.Start(t)
+	site, p, vaultBucket, count := copySite(t, srv)
+	data := make([]byte, 8<<20)
+	rand.NewChaCha8([32]byte{9}).Read(data)
+	f, err := site.PostFile(t.Context(), "doc", "posted.bin", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.SHA256 == "" {
+		t.Fatal("the posted file has no SHA-256 for the copy to check")
+	}
+	before := count.total()
+	key, err := p.Save(t.Context(), f, map[string]string{"owner": "dan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if through := count.total() - before; through > 64<<10 {
+		t.Errorf("saving 8 MiB passed %d bytes through the app", through)
+	}
+	if got := saved(t, srv, vaultBucket, key, f.Type); !bytes.Equal(got, data) {
+		t.Errorf("the saved object (%d bytes) differs from the file (%d bytes)", len(got), len(data))
 	}
 }
 
