@@ -98,9 +98,10 @@ demo:
 # make bench: sticky against its baselines; rewrites docs/benchmarks.md and
 # docs/images/bench-*.svg. Run it on a quiet machine. The first run also builds
 # tusd v2.10.0 from the module proxy (cached in ~/.cache/sticky-bench).
-# Flags: make bench BENCHFLAGS='-runs 5 -only oneshot'
+# Flags: make bench BENCHFLAGS='-runs 5 -only oneshot'; the direct-upload
+# cases alone, elsewhere: BENCHFLAGS="-only '^direct/' -out /tmp/docs"
 BENCHFLAGS ?=
-bench: nginx
+bench: nginx versitygw
 	$(GO) run ./bench $(BENCHFLAGS)
 
 # make loadtest: the full load test (64 clients, 3000 mixed one-shot and tus

@@ -57,7 +57,9 @@ type journal struct {
 // Save writes f under a new key from the pattern and returns the key,
 // together with the files processors derived from f (File.Derived), each
 // under DerivedKey(key, its name). The bytes stream from the temporary
-// store to the Vault, never held whole in memory. Once they are all
+// store to the Vault, never held whole in memory; when both are in one
+// object store (see ServerCopier), the store copies them itself and none
+// pass through the app. Once they are all
 // written, the temporary upload is discarded and f's reference stops
 // working. After a failure nothing is left in the Vault and f stays kept,
 // so the form can be shown again.
@@ -191,8 +193,13 @@ func journalStart(jkey string) (t time.Time, ok bool) {
 	return time.Unix(0, int64(n)), true
 }
 
-// copy streams file to key in the vault.
+// copy copies file to key in the vault: inside the object store when the
+// temporary store and the Vault share one (see ServerCopier), else
+// streaming the bytes.
 func (p *Permanent) copy(ctx context.Context, file *File, key string) error {
+	if copied, err := file.copyInService(ctx, p.Vault, key); copied || err != nil {
+		return err
+	}
 	w, err := p.Vault.Create(ctx, key, file.Name, file.Type)
 	if err != nil {
 		return fmt.Errorf("sticky: save %s: %w", key, err)

@@ -58,7 +58,17 @@ func TestQuickRun(t *testing.T) {
 	} else {
 		t.Log(err)
 	}
-	o := options{quick: true, out: out, tmp: t.TempDir(), nginx: nginx, log: logWriter{t}}
+	// Without versitygw the direct-upload rows say "not available", except
+	// under STICKY_TEST_STRICT=1.
+	versitygw := ""
+	if p, err := needs.Find("versitygw"); err == nil {
+		versitygw = p
+	} else if needs.Strict() {
+		needs.Tool(t, "versitygw")
+	} else {
+		t.Log(err)
+	}
+	o := options{quick: true, out: out, tmp: t.TempDir(), nginx: nginx, versitygw: versitygw, log: logWriter{t}}
 	start := time.Now()
 	if err := run(ctx, o); err != nil {
 		t.Fatal(err)
@@ -77,7 +87,7 @@ func TestQuickRun(t *testing.T) {
 	for _, want := range []string{
 		"# Benchmarks", "| cores | ", "| memory | ", "| CPU | ", "| Go | go1.", "| date | ",
 		"## Targets", "## One-shot uploads", "## Resumable uploads (tus)", "## Private downloads",
-		"## Many clients at once", "## References", "Quick run",
+		"## Many clients at once", "## References", "Quick run", "## Direct uploads to a bucket",
 		"| 256 KiB | sticky | ", "| 4 MiB | bare streaming handler | ", "| 4 MiB | ParseMultipartForm + FormFile | ",
 		"| 1 | sticky | ", "| 4 | bare streaming handler | ",
 	} {
@@ -97,17 +107,28 @@ func TestQuickRun(t *testing.T) {
 		t.Errorf("no measured 4 MiB sticky row with its ratio and memory in:\n%s", doc)
 	}
 
+	// With versitygw, the three ways of uploading to a bucket are measured,
+	// and the app's CPU per GiB of the two that have an app.
+	if versitygw != "" {
+		for _, way := range []string{"sticky direct", "sticky proxied"} {
+			row := regexp.MustCompile(`(?m)^\| 6 MiB \| ` + way + ` [^|]*\| ([0-9]+)[^|]* \| \*\*([0-9.]+)\*\* \| [0-9.]+`)
+			if row.FindStringSubmatch(doc) == nil {
+				t.Errorf("no measured 6 MiB %s row with its ratio and app CPU in:\n%s", way, doc)
+			}
+		}
+	}
+
 	links := regexp.MustCompile(`!\[[^\]]+\]\(images/(bench-[a-z]+\.svg)\)`).FindAllStringSubmatch(doc, -1)
-	if len(links) < 5 {
-		t.Errorf("the doc links %d plots, want 5", len(links))
+	if len(links) < 6 {
+		t.Errorf("the doc links %d plots, want 6", len(links))
 	}
 	linked := map[string]bool{}
 	for _, l := range links {
 		linked[l[1]] = true
 	}
 	svgs, _ := filepath.Glob(filepath.Join(out, "images", "bench-*.svg"))
-	if len(svgs) != 5 {
-		t.Errorf("%d plots written, want 5: %v", len(svgs), svgs)
+	if len(svgs) != 6 {
+		t.Errorf("%d plots written, want 6: %v", len(svgs), svgs)
 	}
 	for _, name := range svgs {
 		if !linked[filepath.Base(name)] {

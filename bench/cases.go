@@ -18,52 +18,69 @@ import (
 // plan is how much each section measures: the full run's sizes, or the
 // quick run's tiny ones.
 type plan struct {
-	runs         int
-	oneshotSizes []int64
-	tusSizes     []int64
-	tusChunk     int64
-	downloadSize int64
-	downloadReps int // downloads of the file in one run
-	clients      []int
-	concSize     int64
-	concDuration time.Duration
-	refTime      time.Duration // per run of each reference benchmark
-	goTestRefs   bool          // also run the root package's go test benchmarks
-	buildTusd    bool          // build tusd when it is not cached
+	runs           int
+	oneshotSizes   []int64
+	tusSizes       []int64
+	tusChunk       int64
+	directSizes    []int64
+	directWhole    int64 // direct and raw: files up to this size go in one request
+	directPart     int64 // and bigger ones in parts of this size,
+	directParallel int   // this many at once
+	directMaxReps  int   // files of one size in a run at most; 0: repsFor's
+	downloadSize   int64
+	downloadReps   int // downloads of the file in one run
+	clients        []int
+	concSize       int64
+	concDuration   time.Duration
+	refTime        time.Duration // per run of each reference benchmark
+	goTestRefs     bool          // also run the root package's go test benchmarks
+	buildTusd      bool          // build tusd when it is not cached
 }
 
 // planFor is the plan of a full run, or of a quick one, with -runs applied.
 func planFor(o options) plan {
 	p := plan{
-		runs:         5,
-		oneshotSizes: []int64{1 << 20, 64 << 20, 1 << 30},
-		tusSizes:     []int64{64 << 20, 1 << 30},
-		tusChunk:     8 << 20,
-		downloadSize: 1 << 30,
-		downloadReps: 4,
-		clients:      []int{1, 4, 16, 64},
-		concSize:     4 << 20,
-		concDuration: 2 * time.Second,
-		refTime:      time.Second,
-		goTestRefs:   true,
-		buildTusd:    true,
+		runs:           5,
+		oneshotSizes:   []int64{1 << 20, 64 << 20, 1 << 30},
+		tusSizes:       []int64{64 << 20, 1 << 30},
+		tusChunk:       8 << 20,
+		directSizes:    []int64{4 << 20, 16 << 20, 256 << 20},
+		directWhole:    8 << 20,
+		directPart:     5 << 20,
+		directParallel: 3,
+		downloadSize:   1 << 30,
+		downloadReps:   4,
+		clients:        []int{1, 4, 16, 64},
+		concSize:       4 << 20,
+		concDuration:   2 * time.Second,
+		refTime:        time.Second,
+		goTestRefs:     true,
+		buildTusd:      true,
 	}
 	if o.quick {
 		p = plan{
-			runs:         1,
-			oneshotSizes: []int64{256 << 10, 4 << 20},
-			tusSizes:     []int64{2 << 20},
-			tusChunk:     512 << 10,
-			downloadSize: 8 << 20,
-			downloadReps: 1,
-			clients:      []int{1, 4},
-			concSize:     256 << 10,
-			concDuration: 200 * time.Millisecond,
-			refTime:      50 * time.Millisecond,
+			runs:           1,
+			oneshotSizes:   []int64{256 << 10, 4 << 20},
+			tusSizes:       []int64{2 << 20},
+			tusChunk:       512 << 10,
+			directSizes:    []int64{256 << 10, 6 << 20},
+			directWhole:    4 << 20,
+			directMaxReps:  4,
+			directPart:     5 << 20,
+			directParallel: 3,
+			downloadSize:   8 << 20,
+			downloadReps:   1,
+			clients:        []int{1, 4},
+			concSize:       256 << 10,
+			concDuration:   200 * time.Millisecond,
+			refTime:        50 * time.Millisecond,
 		}
 	}
 	if o.runs > 0 {
 		p.runs = o.runs
+	}
+	if o.directPart > 0 {
+		p.directPart = o.directPart
 	}
 	return p
 }
@@ -82,6 +99,9 @@ type harness struct {
 	self    string // this program, run again as the Go servers
 	scratch string // all data goes below; removed at the end
 	tmpDir  string // TMPDIR of the servers (ParseMultipartForm spills there)
+	// directLoad is the load average as the direct-upload section began
+	// and ended.
+	directLoad [2]string
 }
 
 // selected says whether -only lets the case run.

@@ -22,6 +22,10 @@
 //     machine) and to the usual ParseMultipartForm + FormFile handler;
 //   - resumable uploads (tus) to sticky's tus endpoint and to a standalone
 //     tusd, with the same chunk size;
+//   - uploads to an S3 bucket (a versitygw of the harness's): sticky's
+//     direct route, against the same file proxied through sticky's one-shot
+//     endpoint to its S3 store, against a raw presigned PUT made with the
+//     AWS SDK; with the app server's CPU time per GiB (see direct.go);
 //   - private downloads of 1 GiB: private.Handler against http.ServeFile, and
 //     nginx X-Accel-Redirect against nginx serving the file itself;
 //   - 1 to 64 clients uploading 4 MiB files at once;
@@ -56,7 +60,13 @@ type options struct {
 	tmp   string         // parent of the scratch directory; "": os.TempDir()
 	tusd  string         // the tusd binary; "": the cached build, made when missing
 	nginx string         // the nginx binary
-	log   io.Writer      // progress; the doc and plots are written to out
+	// versitygw is the S3 server of the direct-upload section; "": found
+	// on PATH or in the Go bin directories, the section skipped without.
+	versitygw string
+	// directPart is the part size of the direct-upload cases; 0: the
+	// client script's.
+	directPart int64
+	log        io.Writer // progress; the doc and plots are written to out
 }
 
 // main runs a server subcommand, or else the harness.
@@ -100,11 +110,16 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.tmp, "tmp", "", "directory for the scratch data (default: the system's temporary directory)")
 	fs.StringVar(&o.tusd, "tusd", "", "tusd binary to compare with (default: a build of "+tusdModule+"@"+tusdVersion+" in the user's cache directory, made when missing)")
 	fs.StringVar(&o.nginx, "nginx", "/usr/sbin/nginx", "nginx binary")
+	fs.Int64Var(&o.directPart, "direct-part", 0, "part size in bytes of the direct and raw multipart uploads (default 5 MiB, sticky's client script's)")
+	fs.StringVar(&o.versitygw, "versitygw", "", "versitygw binary, the S3 server of the direct-upload cases (default: on PATH or in $GOPATH/bin)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.directPart != 0 && o.directPart < 5<<20 {
+		return o, errors.New("-direct-part must be at least 5 MiB (S3's smallest part)")
 	}
 	if o.runs < 0 {
 		return o, errors.New("-runs must be positive")
@@ -149,6 +164,8 @@ func run(ctx context.Context, o options) error {
 	}
 	rep.oneshot = h.oneshot(ctx)
 	rep.tus = h.tus(ctx)
+	rep.direct = h.directs(ctx)
+	rep.directLoad = h.directLoad
 	rep.download = h.downloads(ctx)
 	rep.conc = h.concurrency(ctx)
 	rep.refs = h.refs(ctx)

@@ -11,16 +11,19 @@ import (
 
 // report is everything one run measured.
 type report struct {
-	quick    bool
-	only     string
-	plan     plan
-	machine  machine
-	took     time.Duration
-	oneshot  []*result
-	tus      []*result
-	download []*result
-	conc     []*result
-	refs     []*result
+	quick   bool
+	only    string
+	plan    plan
+	machine machine
+	took    time.Duration
+	oneshot []*result
+	tus     []*result
+	direct  []*result
+	// directLoad is the load average as the direct section began and ended.
+	directLoad [2]string
+	download   []*result
+	conc       []*result
+	refs       []*result
 }
 
 // The plots, in docs/images. The first is the headline, for the README.
@@ -30,6 +33,7 @@ const (
 	plotLatency    = "bench-latency.svg"
 	plotDownloads  = "bench-downloads.svg"
 	plotResumable  = "bench-resumable.svg"
+	plotDirect     = "bench-direct.svg"
 )
 
 // docPath is where the doc goes in out.
@@ -73,6 +77,10 @@ func baselineOf(r *result) string {
 	case "tus":
 		if r.Server != "tusd" {
 			return "tusd"
+		}
+	case "direct":
+		if r.Server != wayRaw {
+			return wayRaw
 		}
 	case "download":
 		switch r.Server {
@@ -219,6 +227,39 @@ func (r *report) targets() []target {
 	t.verdict = verdict(worst, 0.95, true)
 	ts = append(ts, t)
 
+	// Direct uploads at least 0.95 of the raw presigned PUT, and the app's
+	// CPU per GiB at most 1 % of the proxied path's.
+	t = target{goal: "direct upload ≥ 0.95 × a raw presigned PUT made with the AWS SDK, at every size"}
+	parts, worst = nil, math.Inf(1)
+	for _, size := range r.plan.directSizes {
+		v := ratio(r.direct, find(r.direct, wayDirect, size, 0))
+		if !finite(v) {
+			worst = math.NaN()
+			parts = append(parts, sizeWords(size)+" —")
+			continue
+		}
+		worst = math.Min(worst, v)
+		parts = append(parts, fmt.Sprintf("%s %.2f", sizeWords(size), v))
+	}
+	t.measured = strings.Join(parts, ", ")
+	t.verdict = verdict(worst, 0.95, true)
+	ts = append(ts, t)
+	t = target{goal: "direct: the app server's CPU time per GiB ≤ 1 % of the proxied path's, at every size"}
+	parts, worst = nil, math.Inf(-1)
+	for _, size := range r.plan.directSizes {
+		v := cpuShare(r.direct, size)
+		if !finite(v) {
+			worst = math.NaN()
+			parts = append(parts, sizeWords(size)+" —")
+			continue
+		}
+		worst = math.Max(worst, v)
+		parts = append(parts, fmt.Sprintf("%s %.2f %%", sizeWords(size), 100*v))
+	}
+	t.measured = strings.Join(parts, ", ")
+	t.verdict = verdict(100*worst, 1, false)
+	ts = append(ts, t)
+
 	// Private downloads at least 0.95 of http.ServeFile.
 	t = target{goal: "private download ≥ 0.95 × http.ServeFile (" + sizeWords(r.plan.downloadSize) + ")"}
 	v := ratio(r.download, find(r.download, "private", r.plan.downloadSize, 0))
@@ -232,6 +273,34 @@ func (r *report) targets() []target {
 	}
 	ts = append(ts, t)
 	return ts
+}
+
+// cpuShare is the direct row's median app CPU per GiB over the proxied
+// row's, at size; NaN when either is missing.
+func cpuShare(rows []*result, size int64) float64 {
+	d, p := find(rows, wayDirect, size, 0), find(rows, wayProxied, size, 0)
+	if !d.ok() || !p.ok() || len(d.CPU) == 0 || len(p.CPU) == 0 {
+		return math.NaN()
+	}
+	return spreadOf(d.CPU).Med / spreadOf(p.CPU).Med
+}
+
+// cpuCell writes a row's app CPU per GiB, with its share of the proxied
+// path's for the direct row.
+func cpuCell(rows []*result, r *result) string {
+	if !r.ok() || len(r.CPU) == 0 {
+		if r.ok() && r.Server == wayRaw {
+			return "— (no app)"
+		}
+		return "—"
+	}
+	cell := spreadCell(spreadOf(r.CPU), 1)
+	if r.Server == wayDirect {
+		if v := cpuShare(rows, r.Size); finite(v) {
+			cell += fmt.Sprintf(" (**%.2f %%** of proxied)", 100*v)
+		}
+	}
+	return cell
 }
 
 // verdict says whether v meets limit: at least it (atLeast) or at most it.
@@ -255,7 +324,7 @@ func (r *report) markdown() string {
 	p("<!-- Written by `go run ./bench` (`make bench`); a new run overwrites it. -->\n\n")
 	p("sticky against what a Go developer would use otherwise, measured side by side in one run on one machine: ")
 	p("the upload endpoint against a bare handler that streams the file to disk (the most this machine can do) and against the usual `ParseMultipartForm` handler; ")
-	p("the tus endpoint against a standalone tusd; private downloads against `http.ServeFile` and against nginx. ")
+	p("the tus endpoint against a standalone tusd; direct uploads to a bucket against the same file proxied through the app and against a raw presigned PUT; private downloads against `http.ServeFile` and against nginx. ")
 	p("Every figure is the median of %d run%s with the minimum and maximum in brackets, and every row states its ratio to its baseline ", r.plan.runs, plural(r.plan.runs))
 	p("(above 1 is faster than the baseline).\n\n")
 	if r.quick {
@@ -316,6 +385,30 @@ func (r *report) markdown() string {
 	}
 	p("\n![Resumable upload throughput](images/%s)\n\n", plotResumable)
 
+	p("## Direct uploads to a bucket\n\n")
+	p("The same file sent three ways to one versitygw (`versitygw posix`, on the same disk), over loopback, by the same client process:\n\n")
+	p("- **sticky direct**: sticky's direct route, as its client script uses it. The client asks the mount for permission, sends the bytes to the bucket with the presigned requests it gets, ")
+	p("then asks the mount to complete, which claims the object (HEAD for the real size, a GET of its first bytes to judge the type, the adoption) and signs the reference.\n")
+	p("- **sticky proxied**: the one-shot endpoint, whose S3 store (package `sticky/s3`, tusd's s3store) carries every byte through the app into the same bucket.\n")
+	p("- **raw presigned PUT** (the baseline, the floor): the AWS SDK for Go presigns, the client PUTs; no app at all.\n\n")
+	p("Files up to %s go in one request (sticky's presigned POST, a browser's form upload; the SDK's presigned PUT); ", sizeWords(r.plan.directWhole))
+	p("bigger ones as S3 multipart uploads, both ways with the same %s parts, %d in flight (the defaults of sticky's client script), ", sizeWords(r.plan.directPart), r.plan.directParallel)
+	p("each part presigned on its own request (sticky: a request to the mount; raw: the SDK in the client). ")
+	p("Multipart on both sides is the fair comparison: what one request can carry is the same for both, and a browser sends a big file in parts either way. ")
+	p("As above, smaller files go several to a run (up to 256 MiB in all), and the buckets are emptied after every run.\n\n")
+	p("**App CPU** is the sticky server's own user + system time (getrusage in its process, which tells it before and after each run), ")
+	p("per GiB uploaded, median of the runs: versitygw and the client run in processes of their own and are not counted. The raw row has no app. ")
+	p("What a direct upload costs the app is fixed per file (the permission; the claim: a HEAD, a GET of the first bytes, the adoption, the receipt that keeps the answer) ")
+	p("and per part (the request that presigns it), so it falls per GiB as files and parts grow; the proxied path's grows with the bytes.")
+	if l := r.directLoad; l[0] != "" {
+		p(" Load average (1, 5, 15 min) as the section began: %s; as it ended: %s.", l[0], l[1])
+	}
+	p("\n\n| size | way | MiB/s | vs raw PUT | app CPU, ms per GiB | app peak memory |\n| --- | --- | --- | --- | --- | --- |\n")
+	for _, row := range r.direct {
+		p("| %s | %s | %s | %s | %s | %s |\n", sizeWords(row.Size), row.Label, figure(row, 0), ratioCell(r.direct, row), cpuCell(r.direct, row), memCell(row))
+	}
+	p("\n![Upload throughput to a bucket: sticky direct, proxied, raw presigned PUT](images/%s)\n\n", plotDirect)
+
 	p("## Private downloads\n\n")
 	p("One file of %s, read whole by one client, %s a run. `private.Handler` checks the request (a stand-in for a session lookup) before sending; ", sizeWords(r.plan.downloadSize), times(r.plan.downloadReps))
 	p("`http.ServeFile` does the same check. Behind nginx, `private.Handler` answers with `X-Accel-Redirect` and nginx sends the file, ")
@@ -362,10 +455,10 @@ func (r *report) markdown() string {
 	p("```sh\nmake bench                      # the full run: rewrites this page and docs/images/bench-*.svg\n")
 	p("go run ./bench -quick            # seconds: checks the harness, figures meaningless\n")
 	p("go run ./bench -only 'oneshot/.*/1GiB' -runs 5 -out /tmp/docs   # some cases, elsewhere\n```\n\n")
-	p("Case names, for `-only`: `oneshot/{sticky,bare,parseform}/SIZE`, `tus/{sticky,tusd}/SIZE`, ")
+	p("Case names, for `-only`: `oneshot/{sticky,bare,parseform}/SIZE`, `tus/{sticky,tusd}/SIZE`, `direct/{direct,proxied,raw}/SIZE`, ")
 	p("`download/{private,servefile,nginx-xaccel,nginx-direct}/SIZE`, `concurrency/{sticky,bare}/CLIENTS`, ")
 	p("`refs/{sign,verify,upload-sign,form-verify}`. Sizes are written `1MiB`, `64MiB`, `1GiB`.\n\n")
-	p("The servers run as separate processes (the harness itself, run again with a hidden subcommand; tusd; nginx), ")
+	p("The servers run as separate processes (the harness itself, run again with a hidden subcommand; tusd; nginx; versitygw), ")
 	p("a fresh one for each case, and the rows of a case take turns run by run, so that a change in the machine's load touches them alike. ")
 	p("Figures from a busy machine are noisy: compare the ratios, which are measured side by side, rather than the absolute throughput.\n")
 	return b.String()
@@ -465,6 +558,14 @@ func (r *report) charts() map[string]chart {
 			X: sizesX(r.plan.tusSizes), Series: []series{
 				bySize(r.tus, r.plan.tusSizes, "sticky", "sticky tus endpoint", tput),
 				bySize(r.tus, r.plan.tusSizes, "tusd", "tusd "+tusdVersion+" standalone", tput),
+			},
+		},
+		plotDirect: {
+			Title: "Upload throughput to an S3 bucket (versitygw)" + quick, XLabel: "file size", YLabel: "MiB/s (higher is better)", Bars: true,
+			X: sizesX(r.plan.directSizes), Series: []series{
+				bySize(r.direct, r.plan.directSizes, wayDirect, "sticky direct", tput),
+				bySize(r.direct, r.plan.directSizes, wayProxied, "sticky proxied (one-shot → S3 store)", tput),
+				bySize(r.direct, r.plan.directSizes, wayRaw, "raw presigned PUT (AWS SDK)", tput),
 			},
 		},
 		plotDownloads: {

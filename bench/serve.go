@@ -22,6 +22,7 @@ import (
 // They are not in the usage: the harness starts them.
 var servers = map[string]func(cfg serveConfig) (http.Handler, error){
 	"serve-sticky":    stickyServer,
+	"serve-sticky-s3": stickyS3Server,
 	"serve-bare":      bareServer,
 	"serve-parseform": parseFormServer,
 	"serve-private":   privateServer,
@@ -30,8 +31,10 @@ var servers = map[string]func(cfg serveConfig) (http.Handler, error){
 
 // serveConfig is what a server subcommand is told.
 type serveConfig struct {
-	dir    string // where uploads go, or where the files to serve are
-	sender string // private: "stream" (Go sends) or "xaccel" (nginx sends)
+	dir      string // where uploads go, or where the files to serve are
+	sender   string // private: "stream" (Go sends) or "xaccel" (nginx sends)
+	endpoint string // sticky-s3: the S3 server's URL
+	bucket   string // sticky-s3: the bucket of the temporary uploads
 }
 
 // Paths of the servers under test.
@@ -58,6 +61,8 @@ func serveMain(name string, newHandler func(serveConfig) (http.Handler, error), 
 	var cfg serveConfig
 	fs.StringVar(&cfg.dir, "dir", "", "data directory")
 	fs.StringVar(&cfg.sender, "sender", "stream", "private: stream or xaccel")
+	fs.StringVar(&cfg.endpoint, "s3-endpoint", "", "sticky-s3: the S3 server's URL")
+	fs.StringVar(&cfg.bucket, "s3-bucket", "", "sticky-s3: the bucket of the temporary uploads")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -81,7 +86,10 @@ func serveMain(name string, newHandler func(serveConfig) (http.Handler, error), 
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}()
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET "+cpuPath, serveCPU)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, name+":", err)
 		return 1

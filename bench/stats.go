@@ -9,8 +9,8 @@ import (
 
 // result is one row of the report: one server, one case, several runs.
 type result struct {
-	Section string // oneshot, tus, download, concurrency, refs
-	Server  string // sticky, bare, parseform, tusd, private, servefile, ...
+	Section string // oneshot, tus, direct, download, concurrency, refs
+	Server  string // sticky, bare, parseform, tusd, direct, proxied, raw, private, servefile, ...
 	Label   string // how the row names the server in the doc
 	Size    int64  // file size, bytes (0 for refs)
 	Clients int    // concurrency: clients at once
@@ -18,6 +18,7 @@ type result struct {
 	Runs    []float64 // throughput per run, MiB/s (refs: operations/s)
 	P50     []float64 // concurrency: median latency per run, ms
 	P99     []float64 // concurrency: 99th percentile latency per run, ms
+	CPU     []float64 // direct: the app server's CPU time per run, ms per GiB uploaded
 	PeakRSS int64     // the server's VmHWM, bytes; 0 when not measured
 	MemNote string    // how PeakRSS is made up, when it is a sum
 

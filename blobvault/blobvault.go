@@ -9,6 +9,7 @@ package blobvault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -31,17 +32,28 @@ import (
 // write leaves an incomplete multipart upload, invisible and not listed:
 // expire those with a lifecycle rule (AbortIncompleteMultipartUpload). The
 // file driver keeps its half-written files in os.TempDir().
+//
+// Over an S3 bucket (gocloud.dev/blob/s3blob) the Vault is a
+// sticky.BucketVault: when the temporary uploads are in the same S3
+// service (package sticky/s3), Permanent.Save has the service copy them,
+// and their bytes do not pass through the app.
 func New(bucket *blob.Bucket) sticky.Vault { return vault{bucket} }
 
 type vault struct{ b *blob.Bucket }
 
+// disposition is the Content-Disposition of a file named name: an
+// attachment, with its name; none for a file without one.
+func disposition(name string) string {
+	if name == "" {
+		return ""
+	}
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+}
+
 func (v vault) Create(ctx context.Context, key, name, contentType string) (sticky.VaultWriter, error) {
 	// The writer is aborted when its context ends before Close.
 	wctx, abort := context.WithCancel(ctx)
-	opts := &blob.WriterOptions{ContentType: contentType}
-	if name != "" {
-		opts.ContentDisposition = mime.FormatMediaType("attachment", map[string]string{"filename": name})
-	}
+	opts := &blob.WriterOptions{ContentType: contentType, ContentDisposition: disposition(name)}
 	w, err := v.b.NewWriter(wctx, key, opts)
 	if err != nil {
 		abort()
@@ -117,3 +129,37 @@ func (v vault) List(ctx context.Context, dir string) iter.Seq2[string, error] {
 		}
 	}
 }
+
+// errAsked stops the copy that BucketObject's As starts only to read the
+// request the driver would send.
+var errAsked = errors.New("blobvault: the copy's request was only looked at")
+
+// BucketObject describes the object that key is written to, for a copy
+// inside the service. Its As gives the bucket's client (blob.Bucket.As)
+// and, for the driver's type of a copy request (for S3, a
+// **s3.CopyObjectInput), the request the driver would send to write key:
+// its bucket, and the key with any prefix of blob.PrefixedBucket or of the
+// URL. That request is only read, never sent. It implements
+// sticky.BucketVault.
+func (v vault) BucketObject(ctx context.Context, key, name, contentType string) sticky.BucketObject {
+	return sticky.BucketObject{
+		ContentType:        contentType,
+		ContentDisposition: disposition(name),
+		As: func(target any) bool {
+			if v.b.As(target) {
+				return true
+			}
+			found := false
+			// BeforeCopy stops the copy before any request; a driver that
+			// would read the source first finds nothing there.
+			src := ".sticky-saves/no-such-object-" + sticky.NewKey()
+			err := v.b.Copy(ctx, key, src, &blob.CopyOptions{BeforeCopy: func(as func(any) bool) error {
+				found = as(target)
+				return errAsked
+			}})
+			return found && errors.Is(err, errAsked)
+		},
+	}
+}
+
+var _ sticky.BucketVault = vault{}

@@ -20,3 +20,11 @@ func Die(l handler.Lock) (wake func()) {
 		close(k.done)
 	}
 }
+
+// SetCopyLimits sets the largest object one CopyObject copies and the
+// size of a multipart copy's parts, until the test ends.
+func SetCopyLimits(t interface{ Cleanup(func()) }, whole, part int64) {
+	oldWhole, oldPart := maxCopyObject, copyPart
+	maxCopyObject, copyPart = whole, part
+	t.Cleanup(func() { maxCopyObject, copyPart = oldWhole, oldPart })
+}
