@@ -41,7 +41,13 @@ func Refuse(status int, message string) error {
 	if status < 400 || status > 599 {
 		status = http.StatusForbidden
 	}
-	return &userError{kind: &refused{status}, msg: message}
+	return &userError{kind: &refused{status}, text: message}
+}
+
+// refuse is Refuse with a sentence of the catalogue, for sticky's own
+// refusals.
+func refuse(status int, id string) error {
+	return &userError{kind: &refused{status}, msg: message{id: id}}
 }
 
 // Incoming describes a file about to be received, before its bytes: what
@@ -171,9 +177,8 @@ func (u *Uploader) processFailure(i int, p Processor, err error) error {
 		return ue
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return failWith(ErrMalformed, "The upload was cut short. Please try again.", err)
+		return failWith(ErrMalformed, "upload.cut_short", err)
 	}
 	u.log.Error("sticky: processing an upload", "processor", i, "type", fmt.Sprintf("%T", p), "err", err)
-	return &userError{kind: &refused{http.StatusUnprocessableEntity},
-		msg: "The file could not be processed. Please check it, or choose another one.", err: err}
+	return &userError{kind: &refused{http.StatusUnprocessableEntity}, msg: message{id: "upload.not_processed"}, err: err}
 }
