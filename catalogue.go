@@ -312,6 +312,12 @@ var catalogue = map[string][4]string{
 		"Le fichier choisi plus tôt n'est plus disponible. Veuillez le choisir de nouveau.",
 		"El archivo que eligió antes ya no está disponible. Elíjalo de nuevo.",
 	},
+	"file.unreachable": {
+		"The file you chose",
+		"Die gewählte Datei",
+		"Le fichier choisi",
+		"El archivo elegido",
+	},
 	"file.saved": {
 		"This file has already been saved, or is being saved: it is no longer available here. Please choose it again if you need it.",
 		"Diese Datei wurde schon gespeichert oder wird gerade gespeichert: Hier ist sie nicht mehr verfügbar. Bitte wählen Sie sie noch einmal, wenn Sie sie brauchen.",

@@ -339,7 +339,8 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string) (*File
 		if errors.Is(err, ErrGone) {
 			return nil, err
 		}
-		return &File{Name: "The file you chose", Ref: ref, Field: field, u: u, id: c.ID}, err
+		words, lang := speaker(ctx)
+		return &File{Name: words.text(lang, "file.unreachable"), Ref: ref, Field: field, u: u, id: c.ID}, err
 	}
 	up, err := u.store.GetUpload(ctx, c.ID)
 	if err != nil {
