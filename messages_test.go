@@ -367,6 +367,9 @@ func TestWidgetLanguage(t *testing.T) {
 			t.Errorf("the German widget lacks %q:\n%s", want, doc)
 		}
 	}
+	if lang, _ := tagAttr(t, doc, `<div class="sticky"[^>]*>`, "lang"); lang != "de" {
+		t.Errorf("the German widget's lang attribute is %q", lang)
+	}
 	raw, ok := tagAttr(t, doc, `<div class="sticky"[^>]*>`, "data-messages")
 	var msgs map[string]string
 	if !ok || json.Unmarshal([]byte(raw), &msgs) != nil {

@@ -39,7 +39,7 @@ type Widget struct {
 }
 
 var widgetTmpl = template.Must(template.New("widget").Parse(
-	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}}` +
+	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Lang}} lang="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}}` +
 		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{if .Multiple}} multiple{{end}}{{with .Accept}} accept="{{.}}"{{end}}` +
 		`{{if and .Required (not .Any)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
@@ -80,16 +80,22 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 type keptView struct{ Name, Size, Ref, RemoveLabel string }
 
 // widgetWords are the words of a widget in one language: its controls'
-// labels, and the client script's messages as JSON ("" for the script's
-// own English).
-type widgetWords struct{ Remove, Replace, Cancel, Retry, Client string }
+// labels, the client script's messages as JSON ("" for the script's own
+// English), and the language, when the app chose one, for the wrapper's
+// lang attribute.
+type widgetWords struct{ Remove, Replace, Cancel, Retry, Client, Lang string }
 
 // widgetWords returns the words of a widget in lang.
 func (u *Uploader) widgetWords(lang string) widgetWords {
+	chosen := lang != ""
 	lang = cmp(u.words.match(lang), DefaultLanguage)
 	t := func(id string) string { return u.words.text(lang, id) }
-	return widgetWords{Remove: t("widget.remove"), Replace: t("widget.replace"), Cancel: t("widget.cancel"),
+	w := widgetWords{Remove: t("widget.remove"), Replace: t("widget.replace"), Cancel: t("widget.cancel"),
 		Retry: t("widget.retry"), Client: u.words.client[lang]}
+	if chosen {
+		w.Lang = lang
+	}
+	return w
 }
 
 // Widget renders a sticky file field: the native file input, the hidden
@@ -158,7 +164,7 @@ type UploadList struct {
 }
 
 var uploadListTmpl = template.Must(template.New("uploadlist").Parse(
-	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}} data-field="{{.Field}}">` +
+	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Lang}} lang="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}} data-field="{{.Field}}">` +
 		`{{with .Label}}<label for="{{$.ID}}">{{.}}</label>{{end}}` +
 		`<input type="file" id="{{.ID}}" multiple{{with .Accept}} accept="{{.}}"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status">` +
 		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
