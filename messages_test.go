@@ -422,3 +422,25 @@ func TestLanguageOf(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// docs/languages.md lists every message with its English text.
+func TestLanguagesDocListsIDs(t *testing.T) {
+	doc, err := os.ReadFile("docs/languages.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z]+\\.[A-Za-z_]+)` \\| `([^`]*)` \\|$").FindAllStringSubmatch(string(doc), -1) {
+		rows[m[1]] = m[2]
+	}
+	for id, texts := range catalogue {
+		if got, ok := rows[id]; !ok || got != strings.ReplaceAll(texts[0], "|", `\|`) {
+			t.Errorf("docs/languages.md: want the row | `%s` | `%s` |", id, texts[0])
+		}
+	}
+	for id := range rows {
+		if _, ok := catalogue[id]; !ok {
+			t.Errorf("docs/languages.md lists %q, which the catalogue lacks", id)
+		}
+	}
+}
