@@ -591,6 +591,32 @@ var catalogue = map[string][4]string{
 		"Este archivo no está entre sus subidas.",
 	},
 
+	// The virus scanner (package clamav).
+	"scan.infected": {
+		"This file contains a virus ({virus}) and was not accepted.",
+		"Diese Datei enthält einen Virus ({virus}) und wurde nicht angenommen.",
+		"Ce fichier contient un virus ({virus}) et n'a pas été accepté.",
+		"Este archivo contiene un virus ({virus}) y no se ha aceptado.",
+	},
+	"scan.unavailable": {
+		"Files cannot be checked for viruses right now. Please try again in a few minutes.",
+		"Dateien können gerade nicht auf Viren geprüft werden. Bitte versuchen Sie es in ein paar Minuten noch einmal.",
+		"Les fichiers ne peuvent pas être analysés pour détecter les virus pour le moment. Veuillez réessayer dans quelques minutes.",
+		"Ahora no se pueden analizar los archivos en busca de virus. Inténtelo de nuevo dentro de unos minutos.",
+	},
+	"scan.too_large": {
+		"This file is too large to be checked for viruses.",
+		"Diese Datei ist zu groß, um auf Viren geprüft zu werden.",
+		"Ce fichier est trop volumineux pour être analysé.",
+		"Este archivo es demasiado grande para analizarlo en busca de virus.",
+	},
+	"scan.too_large_for": {
+		"This file is too large to be checked for viruses. Files up to {limit} can be checked.",
+		"Diese Datei ist zu groß, um auf Viren geprüft zu werden. Dateien bis {limit} können geprüft werden.",
+		"Ce fichier est trop volumineux pour être analysé. Les fichiers jusqu'à {limit} peuvent l'être.",
+		"Este archivo es demasiado grande para analizarlo en busca de virus. Se pueden analizar archivos de hasta {limit}.",
+	},
+
 	// The widget's controls.
 	"widget.remove":       {"Remove", "Entfernen", "Retirer", "Quitar"},
 	"widget.remove_named": {"Remove {name}", "{name} entfernen", "Retirer {name}", "Quitar {name}"},

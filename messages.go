@@ -173,6 +173,8 @@ func (p *phrasebook) word(lang string, v any) string {
 		return strconv.Itoa(v)
 	case byteCount:
 		return p.size(lang, int64(v))
+	case int64: // RefuseWith's sizes
+		return p.size(lang, v)
 	case seconds:
 		if v == 1 {
 			return p.text(lang, "unit.second")

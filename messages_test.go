@@ -225,6 +225,10 @@ func TestMessage(t *testing.T) {
 		{choose, "xx", "Choose a file."},
 		{errors.Join(named(choose, "a.png"), tooLarge(1024)), "es", "a.png: Elija un archivo.\nEl archivo es demasiado grande: el límite es 1 KiB."},
 		{Refuse(http.StatusForbidden, "Nur für Mitglieder."), "fr", "Nur für Mitglieder."},
+		{RefuseWith(http.StatusRequestEntityTooLarge, "scan.too_large_for", "limit", int64(1536)), "de",
+			"Diese Datei ist zu groß, um auf Viren geprüft zu werden. Dateien bis 1,5 KiB können geprüft werden."},
+		{RefuseWith(http.StatusUnprocessableEntity, "scan.infected", "virus", "{limit}"), "es",
+			"Este archivo contiene un virus ({limit}) y no se ha aceptado."},
 		{errors.New("disk on fire"), "de", "Beim Hochladen ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."},
 		{nil, "de", ""},
 	}

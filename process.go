@@ -44,11 +44,21 @@ func Refuse(status int, message string) error {
 	return &userError{kind: &refused{status}, text: message}
 }
 
-// refuse is Refuse with a sentence of the catalogue, for sticky's own
-// refusals.
-func refuse(status int, id string) error {
-	return &userError{kind: &refused{status}, msg: message{id: id}}
+// RefuseWith is Refuse with a sentence of sticky's catalogue: id is a
+// message id (see DefaultMessages) and args fill its placeholders, name
+// then value ("limit", int64(n)); an int64 is a size in bytes, written in
+// the person's words. The sentence is said in the language of the reply,
+// with the app's Config.Messages. Packages that extend sticky (its virus
+// scanner) refuse with it, so that their sentences are translated too.
+func RefuseWith(status int, id string, args ...any) error {
+	if status < 400 || status > 599 {
+		status = http.StatusForbidden
+	}
+	return &userError{kind: &refused{status}, msg: message{id, args}}
 }
+
+// refuse is RefuseWith for sticky's own refusals.
+func refuse(status int, id string) error { return RefuseWith(status, id) }
 
 // Incoming describes a file about to be received, before its bytes: what
 // Config.Before and Config.Rename are shown.
