@@ -24,7 +24,7 @@ var catalogue = map[string][4]string{
 	},
 	"auth.not_allowed": {
 		"This upload is not allowed.",
-		"Dieses Hochladen ist nicht erlaubt.",
+		"Diese Datei darf nicht hochgeladen werden.",
 		"Cet envoi n'est pas autorisé.",
 		"Esta subida no está permitida.",
 	},
@@ -50,13 +50,13 @@ var catalogue = map[string][4]string{
 	},
 	"upload.one_file": {
 		"Send one file per upload.",
-		"Senden Sie eine Datei pro Hochladen.",
+		"Senden Sie nur eine Datei auf einmal.",
 		"Envoyez un seul fichier à la fois.",
 		"Envíe un solo archivo por subida.",
 	},
 	"upload.too_many_parts": {
 		"The upload has too many parts.",
-		"Das Hochladen besteht aus zu vielen Teilen.",
+		"Die Anfrage zum Hochladen hat zu viele Teile.",
 		"L'envoi comporte trop de parties.",
 		"La subida tiene demasiadas partes.",
 	},
@@ -75,8 +75,8 @@ var catalogue = map[string][4]string{
 	"upload.field_named_wrongly": {
 		"The upload named its field wrongly.",
 		"Beim Hochladen wurde das Feld falsch benannt.",
-		"L'envoi nomme mal son champ.",
-		"La subida nombró mal su campo.",
+		"Le champ de l'envoi est mal nommé.",
+		"El campo de la subida tiene un nombre incorrecto.",
 	},
 	"upload.field_first": {
 		"The upload must name its field before the file.",
@@ -205,7 +205,7 @@ var catalogue = map[string][4]string{
 		"Ce fichier ne tient pas : votre espace de stockage a {left}.",
 		"Este archivo no cabe: su espacio de almacenamiento tiene {left}.",
 	},
-	"quota.no_room": {"no room left", "keinen Platz mehr", "plus de place", "no queda espacio"},
+	"quota.no_room": {"no room left", "keinen freien Platz mehr", "0 octet de place libre", "0 bytes de espacio libre"},
 	"quota.room_left": {
 		"only {size} of room left",
 		"nur noch {size} frei",
@@ -428,7 +428,7 @@ var catalogue = map[string][4]string{
 	},
 	"direct.method": {
 		"This route takes {method}.",
-		"Dieser Pfad nimmt {method} an.",
+		"Dieser Pfad erwartet {method}.",
 		"Cette route accepte {method}.",
 		"Esta ruta admite {method}.",
 	},
@@ -694,7 +694,7 @@ var catalogue = map[string][4]string{
 	},
 	"client.resuming": {
 		"Resuming at {percent} %…",
-		"Es geht weiter bei {percent} %…",
+		"Fortsetzen bei {percent} %…",
 		"Reprise à {percent} %…",
 		"Reanudando en el {percent} %…",
 	},
