@@ -159,6 +159,7 @@ func startBrowserLab(t *testing.T) *browserLab {
 		"pdf":      pdf,
 		"big":      clientBinary(t, dir, "cut.bin", 12<<20),
 		"small":    writeText(t, dir, "hello.txt", 2000),
+		"tooLarge": writeText(t, dir, "bericht.txt", 21<<20), // over the demo's 20 MiB
 	})
 	if err != nil {
 		t.Fatal(err)
