@@ -1,9 +1,15 @@
 package sticky
 
 // catalogue holds every sentence sticky shows a person, by id, in English,
-// German, French and Spanish (the order of builtinLanguages). A new
-// sentence gets an id here, in every language (TestCatalogueComplete),
-// and the code names it by its id: fail(ErrX, "area.what", "name", value).
+// German, French and Spanish (the order of builtinLanguages).
+//
+// A new sentence gets an id here, in every language (TestCatalogueComplete),
+// a row in docs/languages.md (TestLanguagesDocListsIDs), and the code names
+// it by its id: fail(ErrX, "area.what", "name", value), refuse(status, id),
+// RefuseWith in other packages (TestNoSentenceBypassesCatalogue). A new
+// sentence of the client script goes into client/src/defaults.js's
+// messages, here as "client." + its name, and in docs/client.md's table.
+//
 // Placeholders are in braces; see message for their values. Texts are
 // plain words: formal address, "Datei"/"hochladen", "fichier"/"envoyer",
 // "archivo"/"subir", sizes in KiB and MiB. The ids are stable: apps
