@@ -284,7 +284,8 @@ func (u *Uploader) Language(r *http.Request) string {
 			return lang
 		}
 	}
-	for _, tag := range parseAcceptLanguage(r.Header.Get("Accept-Language")) {
+	// Several Accept-Language lines are one list (RFC 9110, 5.3).
+	for _, tag := range parseAcceptLanguage(strings.Join(r.Header.Values("Accept-Language"), ",")) {
 		if lang := u.words.match(tag); lang != "" {
 			return lang
 		}

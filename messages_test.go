@@ -147,6 +147,12 @@ func TestLanguage(t *testing.T) {
 		{chosen, "", "de", "de"},         // "" leaves it to Accept-Language
 		{chosen, "?lang=xx", "fr", "fr"}, // so does a language not known
 	}
+	two := httptest.NewRequest(http.MethodGet, "/", nil)
+	two.Header.Add("Accept-Language", "it")
+	two.Header.Add("Accept-Language", "es;q=0.5")
+	if got := up.Language(two); got != "es" {
+		t.Errorf("two Accept-Language lines: %q, want es", got)
+	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(http.MethodGet, "/"+tt.query, nil)
 		if tt.accept != "" {
