@@ -624,11 +624,10 @@ var catalogue = map[string][4]string{
 	},
 
 	// The widget's controls.
-	"widget.remove":       {"Remove", "Entfernen", "Retirer", "Quitar"},
-	"widget.remove_named": {"Remove {name}", "{name} entfernen", "Retirer {name}", "Quitar {name}"},
-	"widget.replace":      {"Replace", "Ersetzen", "Remplacer", "Reemplazar"},
-	"widget.cancel":       {"Cancel", "Abbrechen", "Annuler", "Cancelar"},
-	"widget.retry":        {"Retry", "Erneut versuchen", "Réessayer", "Reintentar"},
+	"widget.remove":  {"Remove", "Entfernen", "Retirer", "Quitar"},
+	"widget.replace": {"Replace", "Ersetzen", "Remplacer", "Reemplazar"},
+	"widget.cancel":  {"Cancel", "Abbrechen", "Annuler", "Cancelar"},
+	"widget.retry":   {"Retry", "Erneut versuchen", "Réessayer", "Reintentar"},
 
 	// The client script's own sentences (StickyUploads.messages, by the
 	// name after "client."), embedded in the widget in its language.
@@ -722,6 +721,11 @@ var catalogue = map[string][4]string{
 		"L'envoi a échoué (HTTP {status}).",
 		"La subida falló (HTTP {status}).",
 	},
+	// The labels of a row's buttons, for screen readers (the server's
+	// kept rows use removeNamed too).
+	"client.cancelNamed": {"Cancel {name}", "{name} abbrechen", "Annuler {name}", "Cancelar {name}"},
+	"client.retryNamed":  {"Retry {name}", "{name} erneut versuchen", "Réessayer {name}", "Reintentar {name}"},
+	"client.removeNamed": {"Remove {name}", "{name} entfernen", "Retirer {name}", "Quitar {name}"},
 	"client.badReply": {
 		"The upload failed: the server sent a reply that could not be read.",
 		"Das Hochladen ist fehlgeschlagen: Die Antwort des Servers war nicht lesbar.",

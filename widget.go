@@ -117,7 +117,7 @@ func (u *Uploader) Widget(f Widget) template.HTML {
 	lang := cmp(u.words.match(f.Language), DefaultLanguage)
 	view := func(k *File) keptView {
 		return keptView{Name: k.Name, Size: u.words.size(lang, k.Size), Ref: k.Ref,
-			RemoveLabel: u.words.say(lang, message{"widget.remove_named", []any{"name", k.Name}})}
+			RemoveLabel: u.words.say(lang, message{"client.removeNamed", []any{"name", k.Name}})}
 	}
 	if f.Kept != nil {
 		v := view(f.Kept)

@@ -20,6 +20,9 @@ var messages = {
   network: 'The upload failed: the network connection was lost.',
   http: 'The upload failed (HTTP {status}).',
   badReply: 'The upload failed: the server sent a reply that could not be read.',
+  cancelNamed: 'Cancel {name}',
+  retryNamed: 'Retry {name}',
+  removeNamed: 'Remove {name}',
   byte: '1 byte',
   bytes: '{n} bytes',
   point: '.'

@@ -15,7 +15,9 @@ function addFiles(wrapper, files) {
     setText(rowParts.name, file.name);
     setText(rowParts.size, formatSize(file.size, messagesOf(wrapper)));
     row.querySelectorAll('button').forEach(function (button) {
-      button.setAttribute('aria-label', button.textContent.trim() + ' ' + file.name);
+      // sticky's buttons say what they do to which file; a page's own, its text and the name.
+      var kind = /\bsticky-(cancel|retry|remove)\b/.exec(button.getAttribute('class')), msgs = messagesOf(wrapper);
+      button.setAttribute('aria-label', kind ? fmt(msgs[kind[1] + 'Named'], { name: file.name }) : button.textContent.trim() + ' ' + file.name);
     });
     start(item, file, 1);
   });
