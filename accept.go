@@ -4,7 +4,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -115,37 +114,7 @@ func acceptAttr(patterns []string) string {
 
 func typeError(accept []string) error {
 	if len(accept) == 0 {
-		return fail(ErrType, "Files of this type are not accepted.")
+		return fail(ErrType, "type.not_accepted")
 	}
-	return fail(ErrType, "This kind of file is not accepted. Choose "+describeTypes(accept)+".")
-}
-
-// describeTypes names accepted types in words: "an image, a PDF or a text file".
-func describeTypes(patterns []string) string {
-	words := make([]string, 0, len(patterns))
-	for _, p := range patterns {
-		p = strings.ToLower(strings.TrimSpace(p))
-		w, ok := typeWords[p]
-		if !ok && strings.HasPrefix(p, ".") {
-			w = "a " + p + " file"
-		} else if !ok {
-			w = "a file of type " + p
-		}
-		if !slices.Contains(words, w) {
-			words = append(words, w)
-		}
-	}
-	if len(words) == 1 {
-		return words[0]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
-}
-
-var typeWords = map[string]string{
-	"image/*": "an image", "video/*": "a video", "audio/*": "an audio file", "text/*": "a text file",
-	"application/pdf": "a PDF", ".pdf": "a PDF", "text/plain": "a text file", ".txt": "a text file",
-	"image/jpeg": "a JPEG image", ".jpg": "a JPEG image", ".jpeg": "a JPEG image",
-	"image/png": "a PNG image", ".png": "a PNG image", "image/gif": "a GIF image", ".gif": "a GIF image",
-	"image/webp": "a WebP image", ".webp": "a WebP image", "text/csv": "a CSV file", ".csv": "a CSV file",
-	"application/zip": "a zip archive", ".zip": "a zip archive",
+	return fail(ErrType, "type.choose", "types", typeList(accept))
 }

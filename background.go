@@ -41,9 +41,9 @@ var ErrProcessing = errors.New("sticky: file still being processed")
 
 // The sentences of processing in the background.
 var (
-	errProcessing     = fail(ErrProcessing, "The file is still being checked. Please send the form again in a moment.")
-	errProcessTimeout = &userError{kind: &refused{http.StatusUnprocessableEntity}, msg: "Checking the file took too long. Please choose it again."}
-	errProcessStopped = &userError{kind: &refused{http.StatusServiceUnavailable}, msg: "The server stopped while checking the file. Please choose it again."}
+	errProcessing     = fail(ErrProcessing, "process.still_checking")
+	errProcessTimeout = refuse(http.StatusUnprocessableEntity, "process.too_long")
+	errProcessStopped = refuse(http.StatusServiceUnavailable, "process.stopped")
 )
 
 // statusPath is the status route, below the mount path.
@@ -203,8 +203,9 @@ type processingNote struct {
 // failureNote records why processing failed an upload: the status and the
 // sentence of the error.
 type failureNote struct {
-	Status  int    `json:"status"`
-	Message string `json:"message"`
+	Status  int               `json:"status"`
+	Message string            `json:"message"`         // in DefaultLanguage
+	Said    map[string]string `json:"said,omitempty"` // in every language the Uploader knows
 }
 
 func (u *Uploader) processingID(id string) string { return u.uploadName(id) + ".processing" }
@@ -225,8 +226,12 @@ func (u *Uploader) markProcessing(ctx context.Context, f *File) (string, error) 
 func (u *Uploader) noteFailure(ctx context.Context, id string, failed error) {
 	ctx, cancel := cleanupContext(ctx)
 	defer cancel()
-	status, rep := answer(failed)
-	if _, err := u.writeNote(ctx, u.failureID(id), id, failureNote{Status: status, Message: rep.Errors["upload"][0]}); err != nil {
+	note := failureNote{Status: Status(failed), Said: map[string]string{}}
+	for _, lang := range u.words.langs {
+		note.Said[lang] = u.Message(failed, lang)
+	}
+	note.Message = note.Said[DefaultLanguage]
+	if _, err := u.writeNote(ctx, u.failureID(id), id, note); err != nil {
 		u.log.Error("sticky: noting an upload's failed processing", "err", err)
 	}
 }
@@ -278,7 +283,11 @@ func (u *Uploader) outcome(ctx context.Context, id string) error {
 	case err != nil:
 		return u.storeFailure(err)
 	case found:
-		return &userError{kind: &refused{fn.Status}, msg: fn.Message}
+		_, lang := speaker(ctx)
+		if said, ok := fn.Said[lang]; ok {
+			return &userError{kind: &refused{fn.Status}, text: said}
+		}
+		return &userError{kind: &refused{fn.Status}, text: fn.Message}
 	}
 	var p processingNote
 	found, _, err = u.readNote(ctx, u.processingID(id), &p)
@@ -344,7 +353,7 @@ func (u *Uploader) statusURL(f *File) string {
 func (u *Uploader) serveStatus(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Ask after an upload with GET.")))
+		writeJSON(w, http.StatusMethodNotAllowed, errorReply(r.Context(), fail(ErrMalformed, "process.status_get")))
 		return
 	}
 	q := r.URL.Query()
@@ -356,7 +365,7 @@ func (u *Uploader) serveStatus(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrProcessing):
 		writeJSON(w, http.StatusAccepted, replyOf(f))
 	case err != nil:
-		writeError(w, err)
+		writeError(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, replyOf(f))
 	}

@@ -54,18 +54,18 @@ type chunkChecksum struct {
 	want    []byte
 }
 
-var errChunkChecksum = fail(ErrChecksum, "A piece of the file arrived damaged (its checksum does not match). Please send it again.")
+var errChunkChecksum = fail(ErrChecksum, "checksum.damaged")
 
 // parseChecksum reads an Upload-Checksum header.
 func parseChecksum(header string) (*chunkChecksum, error) {
 	algo, digest, _ := strings.Cut(header, " ")
 	newHash, ok := checksumAlgorithms[algo]
 	if !ok {
-		return nil, fail(ErrMalformed, "The checksum's algorithm (Upload-Checksum) is not supported here: use one of "+checksumAlgorithmList+".")
+		return nil, fail(ErrMalformed, "checksum.algorithm", "algorithms", checksumAlgorithmList)
 	}
 	want, err := base64.StdEncoding.DecodeString(digest)
 	if err != nil || len(want) != newHash().Size() {
-		return nil, fail(ErrMalformed, "The checksum (Upload-Checksum) is not a base64 digest of its algorithm.")
+		return nil, fail(ErrMalformed, "checksum.digest")
 	}
 	return &chunkChecksum{newHash: newHash, want: want}, nil
 }

@@ -103,5 +103,5 @@ func (f *File) claim(ctx context.Context) (release func(), err error) {
 }
 
 func (f *File) claimedAlready(err error) error {
-	return failWith(ErrGone, "This file has already been saved, or is being saved: it is no longer available here. Please choose it again if you need it.", err)
+	return failWith(ErrGone, "file.saved", err)
 }

@@ -45,9 +45,9 @@ const directExpiry = time.Hour
 const maxPartNumber = 10000
 
 var (
-	errNoDirect = Refuse(http.StatusNotFound, "Direct uploads to the bucket are not enabled here.")
-	errNoObject = fail(ErrGone, "The file has not reached the bucket, or was removed. Please upload it again.")
-	errBusy     = Refuse(http.StatusConflict, "This file is being completed by another request. Please try again in a moment.")
+	errNoDirect = refuse(http.StatusNotFound, "direct.disabled")
+	errNoObject = fail(ErrGone, "direct.no_object")
+	errBusy     = refuse(http.StatusConflict, "direct.busy")
 )
 
 // serveDirect answers a request to the direct-upload routes; rest is the
@@ -55,12 +55,12 @@ var (
 func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest string) {
 	ds, ok := u.store.(DirectStore)
 	if !u.direct || !ok {
-		writeError(w, errNoDirect)
+		writeError(w, r, errNoDirect)
 		return
 	}
 	owner := u.who(r)
 	if owner == "" {
-		writeError(w, errSignIn)
+		writeError(w, r, errSignIn)
 		return
 	}
 	d := directRequest{u: u, ds: ds, w: w, r: r, owner: owner}
@@ -68,7 +68,7 @@ func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest stri
 	route := func(method string, serve func()) {
 		if r.Method != method {
 			w.Header().Set("Allow", method)
-			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "This route takes "+method+".")))
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(r.Context(), fail(ErrMalformed, "direct.method", "method", method)))
 			return
 		}
 		serve()
@@ -89,7 +89,7 @@ func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest stri
 	case len(parts) == 3 && parts[0] == "multipart":
 		route(http.MethodGet, func() { d.signPart(parts[1], parts[2]) })
 	default:
-		writeJSON(w, http.StatusNotFound, errorReply(fail(ErrMalformed, "There is no such direct-upload route.")))
+		writeJSON(w, http.StatusNotFound, errorReply(r.Context(), fail(ErrMalformed, "direct.no_route")))
 	}
 }
 
@@ -108,7 +108,7 @@ type directRequest struct {
 // the object, signed, until it is claimed.
 func (d *directRequest) admitted(field, name, typ string, size int64) (DirectUpload, error) {
 	if !validField(field) {
-		return DirectUpload{}, fail(ErrMalformed, `The upload did not say which field it is for (metadata "field").`)
+		return DirectUpload{}, fail(ErrMalformed, "upload.no_field_metadata")
 	}
 	in, rules, err := d.u.admit(d.r, d.owner, Incoming{Field: field, Name: name, Size: size, Type: typ})
 	if err != nil {
@@ -133,7 +133,7 @@ func declaredSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fail(ErrMalformed, "The declared size is not a number of bytes.")
+		return 0, fail(ErrMalformed, "direct.size")
 	}
 	return n, nil
 }
@@ -144,24 +144,24 @@ func declaredSize(s string) (int64, error) {
 func (d *directRequest) params() {
 	done, err := d.u.startUpload(d.r.Context(), d.w, d.owner) // a new upload: rate and cap
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	defer done()
 	q := d.r.URL.Query()
 	size, err := declaredSize(cmp(q.Get("size"), q.Get("metadata[size]")))
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	up, err := d.admitted(q.Get("metadata[field]"), cmp(q.Get("filename"), q.Get("metadata[name]")), q.Get("type"), size)
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	link, fields, err := d.ds.PresignPost(d.r.Context(), up, directExpiry)
 	if err != nil {
-		writeError(d.w, d.u.storeFailure(err))
+		writeError(d.w, d.r, d.u.storeFailure(err))
 		return
 	}
 	writeJSON(d.w, http.StatusOK, map[string]any{"method": "POST", "url": link, "fields": fields, "key": d.ds.ObjectKey(up.Name)})
@@ -176,22 +176,22 @@ func (d *directRequest) create() {
 		Metadata map[string]string `json:"metadata"`
 	}
 	if err := d.readJSON(&body); err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	size, err := declaredSize(cmp(body.Size.String(), body.Metadata["size"]))
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	up, err := d.admitted(body.Metadata["field"], cmp(body.Filename, body.Metadata["name"]), body.Type, size)
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	id, err := d.ds.CreateMultipart(d.r.Context(), up)
 	if err != nil {
-		writeError(d.w, d.u.storeFailure(err))
+		writeError(d.w, d.r, d.u.storeFailure(err))
 		return
 	}
 	writeJSON(d.w, http.StatusOK, map[string]string{"key": d.ds.ObjectKey(up.Name), "uploadId": id})
@@ -202,7 +202,7 @@ func (d *directRequest) create() {
 func (d *directRequest) name() (string, bool) {
 	name, ok := strings.CutPrefix(d.r.URL.Query().Get("key"), d.ds.ObjectKey(""))
 	if !ok || !d.u.ownsUpload(name, d.owner) {
-		writeError(d.w, errUnknownUpload)
+		writeError(d.w, d.r, errUnknownUpload)
 		return "", false
 	}
 	return name, true
@@ -217,18 +217,18 @@ func (d *directRequest) signPart(uploadID, number string) {
 	}
 	n, err := strconv.Atoi(number)
 	if err != nil || n < 1 || n > maxPartNumber {
-		writeError(d.w, fail(ErrMalformed, "Part numbers go from 1 to 10000."))
+		writeError(d.w, d.r, fail(ErrMalformed, "direct.part_numbers"))
 		return
 	}
 	q := d.r.URL.Query()
 	size, err := declaredSize(q.Get("size"))
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	link, header, err := d.ds.PresignPart(d.r.Context(), name, uploadID, DirectPart{Number: int32(n), Size: max(size, 0), SHA256: q.Get("sha256")}, directExpiry)
 	if err != nil {
-		writeError(d.w, d.u.storeFailure(err))
+		writeError(d.w, d.r, d.u.storeFailure(err))
 		return
 	}
 	writeJSON(d.w, http.StatusOK, map[string]any{"url": link, "headers": header})
@@ -249,7 +249,7 @@ func (d *directRequest) listParts(uploadID string) {
 	}
 	parts, err := d.ds.ListParts(d.r.Context(), name, uploadID)
 	if err != nil {
-		writeError(d.w, d.failure(err))
+		writeError(d.w, d.r, d.failure(err))
 		return
 	}
 	out := make([]directPart, len(parts))
@@ -266,7 +266,7 @@ func (d *directRequest) abort(uploadID string) {
 		return
 	}
 	if err := d.ds.AbortMultipart(d.r.Context(), name, uploadID); err != nil && !errors.Is(err, handler.ErrNotFound) {
-		writeError(d.w, d.u.storeFailure(err))
+		writeError(d.w, d.r, d.u.storeFailure(err))
 		return
 	}
 	writeJSON(d.w, http.StatusOK, struct{}{})
@@ -282,11 +282,11 @@ func (d *directRequest) completeMultipart(uploadID string) {
 		Parts []directPart `json:"parts"`
 	}
 	if err := d.readJSON(&body); err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	if len(body.Parts) == 0 || len(body.Parts) > maxPartNumber {
-		writeError(d.w, fail(ErrMalformed, "Name the parts to join."))
+		writeError(d.w, d.r, fail(ErrMalformed, "direct.name_parts"))
 		return
 	}
 	parts := make([]DirectPart, len(body.Parts))
@@ -296,7 +296,7 @@ func (d *directRequest) completeMultipart(uploadID string) {
 	ctx := d.r.Context()
 	location, err := d.ds.CompleteMultipart(ctx, name, uploadID, parts)
 	if err != nil && !errors.Is(err, handler.ErrNotFound) { // not found: completed already, the claim will tell
-		writeError(d.w, d.failure(err))
+		writeError(d.w, d.r, d.failure(err))
 		return
 	}
 	d.claim(name, uploadID, location)
@@ -315,7 +315,7 @@ func (d *directRequest) completeObject() {
 func (d *directRequest) claim(name, uploadID, location string) {
 	rep, err := d.u.claimDirect(d.r.Context(), d.ds, d.owner, name, uploadID)
 	if err != nil {
-		writeError(d.w, err)
+		writeError(d.w, d.r, err)
 		return
 	}
 	key := d.ds.ObjectKey(name)
@@ -352,13 +352,13 @@ func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name,
 	rules := u.rules(field)
 	switch {
 	case !validField(field) || derr != nil:
-		err = fail(ErrMalformed, "This object was not uploaded through this server.")
+		err = fail(ErrMalformed, "direct.foreign")
 	case size == 0:
-		err = fail(ErrEmpty, "The file is empty.")
+		err = fail(ErrEmpty, "upload.empty")
 	case size > rules.MaxSize:
 		err = tooLarge(rules.MaxSize)
 	case declared >= 0 && size != declared:
-		err = fail(ErrMalformed, "The file in the bucket is not the size declared. Please upload it again.")
+		err = fail(ErrMalformed, "direct.size_differs")
 	}
 	if err != nil {
 		rctx, cancel := cleanupContext(ctx)
@@ -420,7 +420,7 @@ func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string)
 // readJSON reads the request's small JSON body into v.
 func (d *directRequest) readJSON(v any) error {
 	if err := json.NewDecoder(http.MaxBytesReader(d.w, d.r.Body, 1<<20)).Decode(v); err != nil {
-		return failWith(ErrMalformed, "The request's body is not the JSON expected.", err)
+		return failWith(ErrMalformed, "direct.bad_json", err)
 	}
 	return nil
 }

@@ -2,14 +2,15 @@ package sticky
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"syscall"
 )
 
 // Errors returned by the upload endpoint, ReadForm and Form.File. They are
 // sentinels: test with errors.Is. The errors sticky returns wrap them with a
-// sentence a person can read, so err.Error() can be shown beside the field.
+// sentence a person can read, so err.Error() can be shown beside the field
+// (in the request's language for the errors of a Form; Uploader.Message
+// says any of them in any language).
 var (
 	ErrNoFile           = errors.New("sticky: no file")
 	ErrTooLarge         = errors.New("sticky: file too large")
@@ -42,14 +43,34 @@ var ErrCorrupted = errors.New("sticky: stored bytes changed")
 // checksum, from the tus protocol's checksum extension.
 const StatusChecksumMismatch = 460
 
-// userError pairs a sentinel with the sentence shown to the person.
+// userError pairs a sentinel with the sentence shown to the person: a
+// message of the catalogue, said in the language of the request that met
+// it (see messages.go).
 type userError struct {
-	kind error
-	msg  string
-	err  error // underlying cause, for logs; may be nil
+	kind  error
+	msg   message     // the sentence; its id is "" for text
+	text  string      // a sentence of the application's (Refuse), as it is
+	name  string      // the file it is about, in lists of files (see named)
+	words *phrasebook // what Error says it with: nil for sticky's own texts
+	lang  string      // the language Error speaks: "" for DefaultLanguage
+	err   error       // underlying cause, for logs; may be nil
 }
 
-func (e *userError) Error() string { return e.msg }
+// Error is the sentence in the language of the request it was returned
+// for, when the Uploader knew it (Form.File's errors), else in English.
+func (e *userError) Error() string { return e.sayIn(e.words, cmp(e.lang, DefaultLanguage)) }
+
+// sayIn puts the sentence into words in lang.
+func (e *userError) sayIn(words *phrasebook, lang string) string {
+	s := e.text
+	if e.msg.id != "" {
+		s = words.say(lang, e.msg)
+	}
+	if e.name != "" {
+		s = words.say(lang, message{"form.named", []any{"name", e.name, "message", s}})
+	}
+	return s
+}
 
 // Unwrap exposes both the sentinel and the cause to errors.Is and errors.As.
 func (e *userError) Unwrap() []error {
@@ -66,13 +87,31 @@ func named(err error, name string) error {
 	if !errors.As(err, &ue) {
 		return err
 	}
-	return &userError{kind: ue.kind, msg: CleanName(name) + ": " + ue.msg, err: ue.err}
+	c := *ue
+	c.name = CleanName(name)
+	return &c
 }
 
-func fail(kind error, msg string) error { return &userError{kind: kind, msg: msg} }
+// spoken returns err said with words in lang, when it is a user error.
+func spoken(err error, words *phrasebook, lang string) error {
+	var ue *userError
+	if err == nil || !errors.As(err, &ue) {
+		return err
+	}
+	c := *ue
+	c.words, c.lang = words, lang
+	return &c
+}
 
-func failWith(kind error, msg string, cause error) error {
-	return &userError{kind: kind, msg: msg, err: cause}
+// fail returns the error of kind that says the catalogue's message id,
+// its placeholders filled from args: name, value, name, value...
+func fail(kind error, id string, args ...any) error {
+	return &userError{kind: kind, msg: message{id, args}}
+}
+
+// failWith is fail with a cause, for logs and errors.Is.
+func failWith(kind error, id string, cause error, args ...any) error {
+	return &userError{kind: kind, msg: message{id, args}, err: cause}
 }
 
 // Status returns the HTTP status code that answers err: 413 for ErrTooLarge,
@@ -115,7 +154,7 @@ func Status(err error) int {
 }
 
 func tooLarge(limit int64) error {
-	return fail(ErrTooLarge, fmt.Sprintf("The file is too large: the limit is %s.", SizeString(limit)))
+	return fail(ErrTooLarge, "upload.too_large", "limit", byteCount(limit))
 }
 
 // readFailure explains an error met while reading the client's request.
@@ -125,9 +164,9 @@ func readFailure(err error, limit int64) error {
 		return err // a sentence already
 	}
 	if errors.As(err, &mbe) {
-		return failWith(ErrTooLarge, tooLarge(limit).Error(), err)
+		return failWith(ErrTooLarge, "upload.too_large", err, "limit", byteCount(limit))
 	}
-	return failWith(ErrMalformed, "The upload was cut short or is malformed. Please try again.", err)
+	return failWith(ErrMalformed, "upload.cut_short_or_malformed", err)
 }
 
 // storeFailure explains an error of the temporary store, and logs it: the
@@ -135,7 +174,7 @@ func readFailure(err error, limit int64) error {
 func (u *Uploader) storeFailure(err error) error {
 	u.log.Error("sticky: temporary store", "err", err)
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		return failWith(ErrStoreFull, "There is no room to store the file right now. Please try again later.", err)
+		return failWith(ErrStoreFull, "store.full", err)
 	}
-	return failWith(ErrStoreUnavailable, "The file could not be stored right now. Please try again in a moment.", err)
+	return failWith(ErrStoreUnavailable, "store.unavailable", err)
 }

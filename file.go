@@ -124,7 +124,7 @@ func NewKey() string {
 // lookupFailure explains an error met while finding a kept upload.
 func (u *Uploader) lookupFailure(err error) error {
 	if errors.Is(err, handler.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-		return failWith(ErrGone, "The file you chose earlier is no longer available. Please choose it again.", err)
+		return failWith(ErrGone, "file.gone", err)
 	}
 	return u.storeFailure(err)
 }

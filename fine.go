@@ -101,8 +101,8 @@ func (e *fineError) Unwrap() error { return e.error }
 // writeFineError answers err. Failures that the same request cannot mend
 // (4xx but 429, unless cut short) prevent retries: Fine Uploader then shows
 // the sentence and offers no retry.
-func writeFineError(w http.ResponseWriter, err error) {
-	status, rep := answer(err)
+func writeFineError(w http.ResponseWriter, r *http.Request, err error) {
+	status, rep := answer(r.Context(), err)
 	var fe *fineError
 	if errors.As(err, &fe) && fe.status != 0 {
 		status = fe.status
@@ -162,7 +162,7 @@ func parseFineParams(v url.Values) (fineParams, error) {
 		case 1:
 			return vs[0], true, nil
 		}
-		return "", false, fail(ErrMalformed, "The upload sent "+name+" more than once.")
+		return "", false, fail(ErrMalformed, "fine.twice", "param", name)
 	}
 	num := func(name string) (int64, bool, error) {
 		s, ok, err := one(name)
@@ -171,7 +171,7 @@ func parseFineParams(v url.Values) (fineParams, error) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			return -1, true, fail(ErrMalformed, "The upload sent an invalid "+name+".")
+			return -1, true, fail(ErrMalformed, "fine.invalid", "param", name)
 		}
 		return n, true, nil
 	}
@@ -183,16 +183,16 @@ func parseFineParams(v url.Values) (fineParams, error) {
 	// valum's uploader before Fine Uploader 3 sent no qquuid: its whole
 	// files still come in, though they cannot be deleted.
 	if ok && !validUUID(p.uuid) {
-		return p, fail(ErrMalformed, "The upload did not identify its file (qquuid).")
+		return p, fail(ErrMalformed, "fine.no_uuid")
 	}
 	if p.field, ok, err = one("field"); err != nil {
 		return p, err
 	}
 	if !ok {
-		return p, fail(ErrMalformed, "The upload did not say which field it is for.")
+		return p, fail(ErrMalformed, "upload.no_field")
 	}
 	if !validField(p.field) {
-		return p, fail(ErrMalformed, "The upload named its field wrongly.")
+		return p, fail(ErrMalformed, "upload.field_named_wrongly")
 	}
 	if p.filename, _, err = one("qqfilename"); err != nil {
 		return p, err
@@ -215,24 +215,24 @@ func parseFineParams(v url.Values) (fineParams, error) {
 		return p, nil
 	}
 	if p.uuid == "" {
-		return p, fail(ErrMalformed, "The upload did not identify its file (qquuid).")
+		return p, fail(ErrMalformed, "fine.no_uuid")
 	}
-	bad := func(what string) (fineParams, error) {
-		return p, fail(ErrMalformed, "The chunk's "+what+" does not fit the file.")
+	bad := func(id string) (fineParams, error) {
+		return p, fail(ErrMalformed, id)
 	}
 	switch {
 	case seen != [4]bool{true, true, true, true} || p.total < 0:
-		return p, fail(ErrMalformed, "The chunk did not say where it belongs (qqpartindex, qqtotalparts, qqpartbyteoffset, qqchunksize, qqtotalfilesize).")
+		return p, fail(ErrMalformed, "fine.chunk_where")
 	case p.total == 0:
-		return p, fail(ErrEmpty, "The file is empty.")
+		return p, fail(ErrEmpty, "upload.empty")
 	case p.parts < 1 || p.parts > fineMaxParts || p.part >= p.parts:
-		return bad("index")
+		return bad("fine.chunk_index")
 	case p.size < 1 || p.offset > p.total-p.size:
-		return bad("offset or size")
+		return bad("fine.chunk_offset_or_size")
 	case (p.part == 0) != (p.offset == 0):
-		return bad("offset")
+		return bad("fine.chunk_offset")
 	case p.last() != (p.end() == p.total):
-		return bad("size")
+		return bad("fine.chunk_size")
 	}
 	return p, nil
 }
@@ -275,10 +275,10 @@ func (u *Uploader) serveFine(w http.ResponseWriter, r *http.Request, rest string
 		}
 		u.fineDelete(w, r, uuid)
 	case r.Method == http.MethodPost:
-		writeFineError(w, &fineError{error: fail(ErrMalformed, "Send uploads to the endpoint itself."), status: http.StatusNotFound})
+		writeFineError(w, r, &fineError{error: fail(ErrMalformed, "fine.endpoint"), status: http.StatusNotFound})
 	default:
 		w.Header().Set("Allow", "POST, DELETE")
-		writeFineError(w, &fineError{error: fail(ErrMalformed, "Send uploads with POST and deletions with DELETE."), status: http.StatusMethodNotAllowed})
+		writeFineError(w, r, &fineError{error: fail(ErrMalformed, "fine.methods"), status: http.StatusMethodNotAllowed})
 	}
 }
 
@@ -287,7 +287,7 @@ func (u *Uploader) serveFine(w http.ResponseWriter, r *http.Request, rest string
 func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
 	c := fineCall{u: u, w: w, r: r, owner: u.who(r)}
 	if c.owner == "" { // refused before the body is read
-		writeFineError(w, u.refused(r.Context(), "", errSignIn))
+		writeFineError(w, r, u.refused(r.Context(), "", errSignIn))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
@@ -308,7 +308,7 @@ func (u *Uploader) fineUpload(w http.ResponseWriter, r *http.Request) {
 		rep, err = c.next(p, src)
 	}
 	if err != nil {
-		writeFineError(w, err)
+		writeFineError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -326,18 +326,18 @@ func (u *Uploader) readFineRequest(r *http.Request) (fineParams, io.Reader, erro
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		mr, err := r.MultipartReader()
 		if err != nil {
-			return fineParams{}, nil, fail(ErrMalformed, "Send the file as multipart/form-data.")
+			return fineParams{}, nil, fail(ErrMalformed, "upload.not_multipart")
 		}
 		for n := 0; src == nil; n++ {
 			part, err := mr.NextPart()
 			if err == io.EOF {
-				return fineParams{}, nil, fail(ErrNoFile, "Choose a file to upload.")
+				return fineParams{}, nil, fail(ErrNoFile, "upload.choose")
 			}
 			if err != nil {
 				return fineParams{}, nil, cutShort(err, u.largest)
 			}
 			if n == fineMaxParams {
-				return fineParams{}, nil, fail(ErrMalformed, "The upload has too many parts.")
+				return fineParams{}, nil, fail(ErrMalformed, "upload.too_many_parts")
 			}
 			if part.FormName() == fineFileParam {
 				src, partName, claimed = part, part.FileName(), part.Header.Get("Content-Type")
@@ -348,7 +348,7 @@ func (u *Uploader) readFineRequest(r *http.Request) (fineParams, io.Reader, erro
 				return fineParams{}, nil, cutShort(err, u.largest)
 			}
 			if len(b) > fineMaxValue {
-				return fineParams{}, nil, fail(ErrMalformed, "The upload has a parameter that is too long.")
+				return fineParams{}, nil, fail(ErrMalformed, "fine.parameter_too_long")
 			}
 			v.Add(part.FormName(), string(b))
 		}
@@ -460,13 +460,13 @@ func (c fineCall) next(p fineParams, src io.Reader) (any, error) {
 	case err != nil:
 		return nil, err
 	case st.name == "":
-		return nil, &fineError{error: fail(ErrGone, "The upload of this file has expired or was removed; it starts over."), status: http.StatusNotFound, reset: true}
+		return nil, &fineError{error: fail(ErrGone, "fine.expired"), status: http.StatusNotFound, reset: true}
 	case st.unfinished: // its server stopped before answering: never handed out, as for tus
-		return nil, &fineError{error: fail(ErrGone, "The upload of this file was never completed; it starts over."), reset: true}
+		return nil, &fineError{error: fail(ErrGone, "fine.unfinished"), reset: true}
 	case st.field != p.field || st.size != p.total:
-		return nil, c.drop(st.name, fail(ErrMalformed, "The chunks of one file disagree about its field or size."))
+		return nil, c.drop(st.name, fail(ErrMalformed, "fine.chunks_disagree"))
 	case p.offset > st.offset:
-		return nil, &fineError{error: fail(ErrMalformed, "A piece of the file is missing, so its upload starts over."), reset: true}
+		return nil, &fineError{error: fail(ErrMalformed, "fine.chunk_missing"), reset: true}
 	}
 	return c.write(p, st, src)
 }
@@ -532,7 +532,7 @@ func (c *chunkReader) Read(b []byte) (int, error) {
 	case 0:
 		return 0, c.broke(err)
 	case 2:
-		c.err = fail(ErrMalformed, "A chunk of the file is longer than it said.")
+		c.err = fail(ErrMalformed, "fine.chunk_too_long")
 		return 0, c.err
 	}
 	b[0], c.left = last[0], 0
@@ -603,16 +603,16 @@ func (c fineCall) tus(method, name string, header http.Header, body io.Reader, l
 // by another for the same upload, the offset moved on) may pass when the
 // chunk is sent again.
 func fineRefusal(a tusAnswer) error {
-	msg := "Something went wrong with the upload. Please try again."
-	var rep reply
-	if json.Unmarshal(a.body, &rep) == nil && len(rep.Errors["upload"]) > 0 {
-		msg = rep.Errors["upload"][0]
-	}
 	status := a.status
 	if status < 400 {
 		status = http.StatusInternalServerError
 	}
-	err := &fineError{error: Refuse(status, msg)}
+	refusal := refuse(status, "upload.failed")
+	var rep reply
+	if json.Unmarshal(a.body, &rep) == nil && len(rep.Errors["upload"]) > 0 {
+		refusal = Refuse(status, rep.Errors["upload"][0]) // in the request's language already
+	}
+	err := &fineError{error: refusal}
 	switch {
 	case status == http.StatusNotFound || status == http.StatusGone:
 		err.reset = true
@@ -660,7 +660,7 @@ func (c fineCall) forget(p fineParams) error {
 	case st.name == "":
 		return nil
 	case !st.unfinished && st.field != p.field:
-		return fail(ErrMalformed, "This file was uploaded for another field. Choose it again.")
+		return fail(ErrMalformed, "fine.other_field")
 	}
 	return c.remove(st.name)
 }
@@ -670,11 +670,11 @@ func (c fineCall) forget(p fineParams) error {
 func (u *Uploader) fineDeleteByPost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, fineMaxDelete)
 	if err := r.ParseForm(); err != nil {
-		writeFineError(w, readFailure(err, fineMaxDelete))
+		writeFineError(w, r, readFailure(err, fineMaxDelete))
 		return
 	}
 	if !strings.EqualFold(r.PostForm.Get("_method"), http.MethodDelete) {
-		writeFineError(w, fail(ErrMalformed, "Send the file as multipart/form-data."))
+		writeFineError(w, r, fail(ErrMalformed, "upload.not_multipart"))
 		return
 	}
 	u.fineDelete(w, r, r.PostForm.Get("qquuid"))
@@ -687,22 +687,22 @@ func (u *Uploader) fineDeleteByPost(w http.ResponseWriter, r *http.Request) {
 func (u *Uploader) fineDelete(w http.ResponseWriter, r *http.Request, uuid string) {
 	c := fineCall{u: u, w: w, r: r, owner: u.who(r)}
 	if c.owner == "" {
-		writeFineError(w, errSignIn)
+		writeFineError(w, r, errSignIn)
 		return
 	}
 	if !validUUID(uuid) {
-		writeFineError(w, fail(ErrMalformed, "The deletion did not identify its file (qquuid)."))
+		writeFineError(w, r, fail(ErrMalformed, "fine.delete_uuid"))
 		return
 	}
 	st, err := c.find(uuid)
 	if err == nil && st.name == "" {
-		err = &fineError{error: fail(ErrGone, "This file is not among your uploads."), status: http.StatusNotFound}
+		err = &fineError{error: fail(ErrGone, "fine.not_yours"), status: http.StatusNotFound}
 	}
 	if err == nil {
 		err = c.remove(st.name)
 	}
 	if err != nil {
-		writeFineError(w, err)
+		writeFineError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, fineReply{Success: true})

@@ -61,8 +61,19 @@ type result struct {
 // user's limits (ErrRateLimited; Retry-After is set on w): answer
 // Status(err). Problems with one file are told by
 // Form.File for its field.
+//
+// The errors of ReadForm and of the Form's methods speak the request's
+// language (Uploader.Language): err.Error() is the sentence to show.
 func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
-	in := withWay(r, "form")
+	form, err := u.readForm(w, r)
+	if err != nil {
+		err = spoken(err, u.words, u.Language(r))
+	}
+	return form, err
+}
+
+func (u *Uploader) readForm(w http.ResponseWriter, r *http.Request) (*Form, error) {
+	in := withWay(u.withLanguage(r), "form")
 	form := &Form{u: u, w: w, r: r, in: in, ctx: in.Context(), owner: u.who(r), posted: map[string][]result{},
 		files: map[string]result{}, lists: map[string][]*File{}, errs: map[string]error{}}
 	watchBody(w, r, u.bodyTimeout)
@@ -78,7 +89,7 @@ func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, erro
 	r.Body = http.MaxBytesReader(w, r.Body, u.maxForm)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, fail(ErrMalformed, "The form could not be read. Please send it again.")
+		return nil, fail(ErrMalformed, "form.unreadable")
 	}
 	if err := form.read(mr); err != nil {
 		for _, list := range form.posted {
@@ -90,7 +101,7 @@ func (u *Uploader) ReadForm(w http.ResponseWriter, r *http.Request) (*Form, erro
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			err = failWith(ErrTooLarge, "The form is too large: the limit is "+SizeString(u.maxForm)+".", err)
+			err = failWith(ErrTooLarge, "form.too_large", err, "limit", byteCount(u.maxForm))
 		}
 		return nil, err
 	}
@@ -120,7 +131,7 @@ func (form *Form) read(mr *multipart.Reader) error {
 			return readFailure(err, u.largest)
 		}
 		if parts == maxFormParts {
-			return fail(ErrMalformed, "The form has too many fields.")
+			return fail(ErrMalformed, "form.too_many_fields")
 		}
 		name := p.FormName()
 		_, params, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
@@ -133,12 +144,12 @@ func (form *Form) read(mr *multipart.Reader) error {
 				return readFailure(err, u.largest)
 			}
 			if budget -= int64(len(b)); budget < 0 {
-				return fail(ErrTooLarge, "The form's fields are too large.")
+				return fail(ErrTooLarge, "form.fields_too_large")
 			}
 			form.post.Add(name, string(b))
 		case p.FileName() == "": // a file input left empty
 		case len(form.posted[name]) == maxFieldFiles:
-			return fail(ErrMalformed, "The form has too many files.")
+			return fail(ErrMalformed, "form.too_many_files")
 		case len(u.fields) > 0 && !u.listed(name):
 			// A field the application does not use keeps no file.
 		case form.owner == "":
@@ -196,13 +207,13 @@ func (form *Form) Value(name string) string { return form.post.Get(name) }
 // For a field that takes several files, use Files.
 func (form *Form) File(name string) (*File, error) {
 	if res, ok := form.files[name]; ok {
-		return res.f, res.err
+		return res.f, form.say(res.err)
 	}
 	var res result
 	ref := form.post.Get(keptName(name))
 	kept := func() (*File, error) {
 		if ref == "" {
-			return nil, fail(ErrNoFile, "Choose a file.")
+			return nil, fail(ErrNoFile, "form.choose")
 		}
 		return form.u.fromRef(form.ctx, ref, form.owner, name, form.u.processWait)
 	}
@@ -228,12 +239,12 @@ func (form *Form) File(name string) (*File, error) {
 		if f, err := kept(); err == nil {
 			f.Discard(form.ctx)
 		}
-		res.err = fail(ErrNoFile, "Choose a file.")
+		res.err = fail(ErrNoFile, "form.choose")
 	default:
 		res.f, res.err = kept()
 	}
 	form.files[name] = res
-	return res.f, res.err
+	return res.f, form.say(res.err)
 }
 
 // Files returns the files of a sticky field that takes several: those kept
@@ -258,7 +269,7 @@ func (form *Form) Files(name string) ([]*File, error) {
 		f, err := form.u.fromRef(form.ctx, ref, form.owner, name, form.u.processWait)
 		switch {
 		case err != nil:
-			errs = append(errs, err)
+			errs = append(errs, form.say(err))
 			if f != nil { // the store is down: the file stays chosen
 				files = append(files, f)
 			}
@@ -273,7 +284,7 @@ func (form *Form) Files(name string) ([]*File, error) {
 			if res.f != nil { // still being processed: it stays chosen
 				files = append(files, res.f)
 			}
-			errs = append(errs, named(res.err, res.name))
+			errs = append(errs, form.say(named(res.err, res.name)))
 			continue
 		}
 		files = append(files, res.f)
@@ -285,7 +296,7 @@ func (form *Form) Files(name string) ([]*File, error) {
 	form.setKept(name, refs)
 	err := errors.Join(errs...)
 	if len(files) == 0 && err == nil {
-		err = fail(ErrNoFile, "Choose at least one file.")
+		err = form.say(fail(ErrNoFile, "form.choose_some"))
 	}
 	form.lists[name], form.errs[name] = files, err
 	return files, err
@@ -298,6 +309,11 @@ func (form *Form) processed(res result) result {
 		res.f, res.err = form.u.await(form.ctx, res.f, 0)
 	}
 	return res
+}
+
+// say returns err speaking the language of the form's request.
+func (form *Form) say(err error) error {
+	return spoken(err, form.u.words, LanguageOf(form.ctx))
 }
 
 // setKept records the references a field keeps, in the form and in the
@@ -326,18 +342,18 @@ func (form *Form) removing(name, ref string) bool {
 // saying why.
 func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string, wait time.Duration) (*File, error) {
 	if owner == "" {
-		return nil, fail(ErrNotAllowed, "Please sign in to upload files.")
+		return nil, fail(ErrNotAllowed, "auth.sign_in")
 	}
 	c, err := u.sign.verify(ref, owner, scopeOf(u.path, field))
 	switch {
 	case errors.Is(err, ErrExpired):
-		return nil, fail(ErrExpired, "The file you chose earlier has expired. Please choose it again.")
+		return nil, fail(ErrExpired, "ref.expired")
 	case errors.Is(err, ErrNotOwner):
-		return nil, fail(ErrNotOwner, "The file you chose was uploaded by someone else. Please choose it again.")
+		return nil, fail(ErrNotOwner, "ref.not_owner")
 	case errors.Is(err, ErrWrongField):
-		return nil, fail(ErrWrongField, "The file was uploaded for another field. Please choose it again.")
+		return nil, fail(ErrWrongField, "ref.wrong_field")
 	case err != nil:
-		return nil, fail(ErrInvalidRef, "The file reference is not valid. Please choose the file again.")
+		return nil, fail(ErrInvalidRef, "ref.invalid")
 	}
 	// The store down, the reference still holds: the file stays chosen
 	// across the re-render, unnamed, and the form can be sent again once
@@ -347,7 +363,8 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string, wait t
 		if errors.Is(err, ErrGone) {
 			return nil, err
 		}
-		return &File{Name: "The file you chose", Ref: ref, Field: field, u: u, id: c.ID}, err
+		words, lang := speaker(ctx)
+		return &File{Name: words.text(lang, "file.unreachable"), Ref: ref, Field: field, u: u, id: c.ID}, err
 	}
 	up, err := u.store.GetUpload(ctx, c.ID)
 	if errors.Is(err, handler.ErrNotFound) {
@@ -370,7 +387,7 @@ func (u *Uploader) fromRef(ctx context.Context, ref, owner, field string, wait t
 		return unreachable(err)
 	}
 	if info.SizeIsDeferred || info.Offset != info.Size {
-		return nil, fail(ErrGone, "The file you chose earlier did not finish uploading. Please choose it again.")
+		return nil, fail(ErrGone, "ref.unfinished")
 	}
 	f := &File{
 		Name:   CleanName(info.MetaData["filename"]),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,36 @@ func FuzzParseSize(f *testing.F) {
 		}
 		if err == nil && strings.TrimSpace(s) == "" {
 			t.Fatalf("ParseSize(%q) accepted blank input", s)
+		}
+	})
+}
+
+// FuzzAcceptLanguage feeds the Accept-Language parser any header: it
+// returns at most maxLanguageRanges well-formed tags found in the header,
+// and Language always settles on a language sticky knows.
+func FuzzAcceptLanguage(f *testing.F) {
+	for _, h := range []string{"", "de", "fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5", "de;q=0, es;q=0.001",
+		"en;q=1.000", "de ; q=0.7 ,", ",,;q=", "zh-Hant-TW;q=0.3", "de;q=1.5", "x;q=0.", "a-b-c-d-e-f;Q=0.25",
+		strings.Repeat("de,", 100)} {
+		f.Add(h)
+	}
+	up, err := New(Config{Keys: testKeys, Store: diskAt(f, f.TempDir())})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		tags := parseAcceptLanguage(header)
+		if len(tags) > maxLanguageRanges {
+			t.Fatalf("%d ranges from %q", len(tags), header)
+		}
+		for _, tag := range tags {
+			if !validLanguage(tag) || !strings.Contains(header, tag) {
+				t.Fatalf("range %q from %q", tag, header)
+			}
+		}
+		r := &http.Request{Header: http.Header{"Accept-Language": {header}}}
+		if lang := up.Language(r); !slices.Contains(up.words.langs, lang) {
+			t.Fatalf("Language for %q = %q", header, lang)
 		}
 	})
 }

@@ -61,7 +61,7 @@ func newHEnv(t *testing.T, c Config) *hEnv {
 			}
 		}
 		w.Header().Set("X-Kind", kindOf(err))
-		writeError(w, err)
+		writeError(w, r, err)
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

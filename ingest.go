@@ -59,7 +59,7 @@ func (u *Uploader) limit(w http.ResponseWriter, r *http.Request, newUpload bool)
 	if err != nil {
 		u.refused(r.Context(), "", err)
 		setRetryAfter(w, wait)
-		writeError(w, err)
+		writeError(w, r, err)
 		return r, nil
 	}
 	return r, done
@@ -78,7 +78,7 @@ func (u *Uploader) startUpload(ctx context.Context, w http.ResponseWriter, owner
 	return done, nil
 }
 
-var errSignIn = fail(ErrNotAllowed, "Please sign in to upload files.")
+var errSignIn = fail(ErrNotAllowed, "auth.sign_in")
 
 // admit decides whether a file may come in, before any of its bytes is
 // stored: owner must be someone, the field's name well formed, the declared
@@ -102,11 +102,11 @@ func (u *Uploader) admitted(r *http.Request, owner string, in Incoming) (Incomin
 	case owner == "":
 		return in, rules, errSignIn
 	case in.Field != "" && !validField(in.Field):
-		return in, rules, fail(ErrMalformed, "The upload named its field wrongly.")
+		return in, rules, fail(ErrMalformed, "upload.field_named_wrongly")
 	case u.onlyFields && !u.listed(in.Field):
-		return in, rules, fail(ErrMalformed, "This form has no file field of that name.")
+		return in, rules, fail(ErrMalformed, "upload.no_such_field")
 	case in.Size == 0:
-		return in, rules, fail(ErrEmpty, "The file is empty.")
+		return in, rules, fail(ErrEmpty, "upload.empty")
 	case in.Size > rules.MaxSize:
 		return in, rules, tooLarge(rules.MaxSize)
 	}
@@ -129,7 +129,7 @@ func (u *Uploader) admitted(r *http.Request, owner string, in Incoming) (Incomin
 				return in, rules, ue
 			}
 			u.log.Warn("sticky: Config.Before refused an upload", "field", in.Field, "err", err)
-			return in, rules, Refuse(http.StatusForbidden, "This upload is not allowed.")
+			return in, rules, refuse(http.StatusForbidden, "auth.not_allowed")
 		}
 	}
 	if u.rename != nil {
@@ -142,7 +142,7 @@ func (u *Uploader) admitted(r *http.Request, owner string, in Incoming) (Incomin
 // the error that refuses it under rules.
 func judge(rules Rules, name string, head []byte) (string, error) {
 	if len(head) == 0 {
-		return "", fail(ErrEmpty, "The file is empty.")
+		return "", fail(ErrEmpty, "upload.empty")
 	}
 	typ, ok := accepted(rules.Accept, name, head)
 	if !ok {

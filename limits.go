@@ -54,7 +54,7 @@ func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Dur
 		l.users[user] = a
 	}
 	if l.concurrent > 0 && a.inFlight >= l.concurrent {
-		return nil, time.Second, fail(ErrRateLimited, "Too many uploads at once. Please wait for some to finish.")
+		return nil, time.Second, fail(ErrRateLimited, "limits.busy")
 	}
 	if newUpload {
 		if wait, err := l.spend(a, now); err != nil {
@@ -82,7 +82,7 @@ func (l *limiter) spend(a *allowance, now time.Time) (wait time.Duration, err er
 	a.at = now
 	if a.tokens < 1 {
 		wait := time.Duration(math.Ceil((1-a.tokens)/rate)) * time.Second
-		return wait, fail(ErrRateLimited, "Too many uploads. Please wait "+plural(int(wait/time.Second), "second")+" and try again.")
+		return wait, fail(ErrRateLimited, "limits.rate", "wait", seconds(wait/time.Second))
 	}
 	a.tokens--
 	return 0, nil
@@ -121,11 +121,4 @@ func (l *limiter) forgetIdle(now time.Time) {
 // whole seconds, at least one.
 func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }

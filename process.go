@@ -41,8 +41,24 @@ func Refuse(status int, message string) error {
 	if status < 400 || status > 599 {
 		status = http.StatusForbidden
 	}
-	return &userError{kind: &refused{status}, msg: message}
+	return &userError{kind: &refused{status}, text: message}
 }
+
+// RefuseWith is Refuse with a sentence of sticky's catalogue: id is a
+// message id (see DefaultMessages) and args fill its placeholders, name
+// then value ("limit", int64(n)); an int64 is a size in bytes, written in
+// the person's words. The sentence is said in the language of the reply,
+// with the app's Config.Messages. Packages that extend sticky (its virus
+// scanner) refuse with it, so that their sentences are translated too.
+func RefuseWith(status int, id string, args ...any) error {
+	if status < 400 || status > 599 {
+		status = http.StatusForbidden
+	}
+	return &userError{kind: &refused{status}, msg: message{id, args}}
+}
+
+// refuse is RefuseWith for sticky's own refusals.
+func refuse(status int, id string) error { return RefuseWith(status, id) }
 
 // Incoming describes a file about to be received, before its bytes: what
 // Config.Before and Config.Rename are shown.
@@ -176,9 +192,8 @@ func (u *Uploader) processFailure(i int, p Processor, err error) error {
 		return ue
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return failWith(ErrMalformed, "The upload was cut short. Please try again.", err)
+		return failWith(ErrMalformed, "upload.cut_short", err)
 	}
 	u.log.Error("sticky: processing an upload", "processor", i, "type", fmt.Sprintf("%T", p), "err", err)
-	return &userError{kind: &refused{http.StatusUnprocessableEntity},
-		msg: "The file could not be processed. Please check it, or choose another one.", err: err}
+	return &userError{kind: &refused{http.StatusUnprocessableEntity}, msg: message{id: "upload.not_processed"}, err: err}
 }

@@ -2,7 +2,6 @@ package sticky
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sync"
 )
@@ -35,7 +34,7 @@ func (u *Uploader) quotaRoom(r *http.Request, owner string) (Room, error) {
 	room, err := u.quota.Room(r.Context(), owner)
 	if err != nil {
 		u.log.Error("sticky: Config.Quota", "err", err)
-		return room, failWith(ErrStoreUnavailable, "Your storage cannot be checked right now. Please try again in a moment.", err)
+		return room, failWith(ErrStoreUnavailable, "quota.unavailable", err)
 	}
 	return room, nil
 }
@@ -44,16 +43,16 @@ func (u *Uploader) quotaRoom(r *http.Request, owner string) (Room, error) {
 // the file's size, or -1 when only its bytes so far are known.
 func quotaFull(room Room, size int64) error {
 	if room.Files == 0 {
-		return fail(ErrQuota, "You cannot add more files: your storage holds as many as it may. Delete some to make room.")
+		return fail(ErrQuota, "quota.no_more_files")
 	}
-	left := "no room left"
+	left := message{id: "quota.no_room"}
 	if room.Bytes > 0 {
-		left = "only " + SizeString(room.Bytes) + " of room left"
+		left = message{"quota.room_left", []any{"size", byteCount(room.Bytes)}}
 	}
 	if size > 0 {
-		return fail(ErrQuota, fmt.Sprintf("This file is %s, but your storage has %s.", SizeString(size), left))
+		return fail(ErrQuota, "quota.file_is", "size", byteCount(size), "left", left)
 	}
-	return fail(ErrQuota, "This file does not fit: your storage has "+left+".")
+	return fail(ErrQuota, "quota.does_not_fit", "left", left)
 }
 
 // MemoryQuota is a Quota kept in memory, for one process: each user may

@@ -1,6 +1,7 @@
 package sticky
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,8 +84,15 @@ func asciiJSON(b []byte) string {
 	return s.String()
 }
 
-func errorReply(err error) reply {
-	return reply{Errors: map[string][]string{"upload": {err.Error()}}}
+// errorReply is the reply that tells a client about err, in the language
+// of ctx's request.
+func errorReply(ctx context.Context, err error) reply {
+	words, lang := speaker(ctx)
+	var ue *userError
+	if !errors.As(err, &ue) {
+		ue = &userError{msg: message{id: "upload.failed"}}
+	}
+	return reply{Errors: map[string][]string{"upload": {ue.sayIn(words, lang)}}}
 }
 
 // writeJSON answers v as JSON, never cached or sniffed.
@@ -97,20 +105,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	status, rep := answer(err)
+// writeError answers err to r.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, rep := answer(r.Context(), err)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
 	writeJSON(w, status, rep)
 }
 
-// answer returns the status and the reply that tell a client about err.
-func answer(err error) (int, reply) {
-	status := Status(err)
-	var ue *userError
-	if !errors.As(err, &ue) {
-		err = fail(err, "Something went wrong with the upload. Please try again.")
-	}
-	return status, errorReply(err)
+// answer returns the status and the reply that tell a client about err,
+// in the language of ctx's request; an error without a sentence of its
+// own in general words.
+func answer(ctx context.Context, err error) (int, reply) {
+	return Status(err), errorReply(ctx, err)
 }

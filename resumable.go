@@ -124,7 +124,7 @@ func (u *Uploader) resumable(locker handler.Locker) (http.Handler, error) {
 			h.PostFile(w, r)
 		case id == "":
 			w.Header().Set("Allow", "POST, OPTIONS")
-			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Create uploads with POST.")))
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(r.Context(), fail(ErrMalformed, "tus.create_with_post")))
 		case r.Method == http.MethodHead:
 			h.HeadFile(w, r)
 		case r.Method == http.MethodPatch:
@@ -133,7 +133,7 @@ func (u *Uploader) resumable(locker handler.Locker) (http.Handler, error) {
 			h.DelFile(w, r)
 		default:
 			w.Header().Set("Allow", "HEAD, PATCH, DELETE, OPTIONS")
-			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Uploads are not served back; send them with PATCH.")))
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(r.Context(), fail(ErrMalformed, "tus.send_with_patch")))
 		}
 	})
 	return http.StripPrefix(strings.TrimSuffix(u.path+tusPrefix, "/"), h.Middleware(route)), nil
@@ -147,12 +147,12 @@ func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string)
 		req.owner = u.who(r)
 		if req.owner == "" {
 			w.Header().Set("Tus-Resumable", "1.0.0")
-			writeError(w, u.refused(r.Context(), "", errSignIn))
+			writeError(w, r, u.refused(r.Context(), "", errSignIn))
 			return
 		}
 		if rest != "" && !u.ownsUpload(rest, req.owner) {
 			w.Header().Set("Tus-Resumable", "1.0.0")
-			writeError(w, errUnknownUpload)
+			writeError(w, r, errUnknownUpload)
 			return
 		}
 	}
@@ -160,7 +160,7 @@ func (u *Uploader) serveTus(w http.ResponseWriter, r *http.Request, rest string)
 		var err error
 		if req.checksum, err = parseChecksum(h); err != nil {
 			w.Header().Set("Tus-Resumable", "1.0.0")
-			writeError(w, err)
+			writeError(w, r, err)
 			return
 		}
 	}
@@ -229,8 +229,8 @@ func (r *tusRecorder) Write(b []byte) (int, error) {
 func (r *tusRecorder) Unwrap() http.ResponseWriter { return r.client }
 
 var (
-	errUnknownUpload = fail(ErrGone, "This upload is not known here: it may have expired or been removed. Please upload the file again.")
-	errUnfinished    = fail(ErrGone, "This upload was never completed. Please upload the file again.")
+	errUnknownUpload = fail(ErrGone, "tus.unknown")
+	errUnfinished    = fail(ErrGone, "tus.unfinished")
 )
 
 // tusOwnerLabel keys the HMAC that binds an upload's id to its owner.
@@ -271,17 +271,17 @@ func (u *Uploader) tusCreate(ev handler.HookEvent) (handler.HTTPResponse, handle
 	meta := ev.Upload.MetaData
 	field := meta["field"]
 	if !validField(field) {
-		return none, handler.FileInfoChanges{}, tusError(fail(ErrMalformed, `The upload did not say which field it is for (metadata "field").`))
+		return none, handler.FileInfoChanges{}, tusError(ev.Context, fail(ErrMalformed, "upload.no_field_metadata"))
 	}
 	in := Incoming{Field: field, Name: cmp(meta["filename"], meta["name"]), Size: ev.Upload.Size, Type: cmp(meta["filetype"], meta["type"])}
 	var err error
 	if ev.Upload.SizeIsDeferred || ev.Upload.IsPartial || ev.Upload.IsFinal {
-		err = fail(ErrMalformed, "Declare the upload's length when creating it.")
+		err = fail(ErrMalformed, "tus.declare_length")
 	} else {
 		in, _, err = u.admit(req.r, req.owner, in)
 	}
 	if err != nil {
-		return none, handler.FileInfoChanges{}, tusError(err)
+		return none, handler.FileInfoChanges{}, tusError(ev.Context, err)
 	}
 	id := req.fine // named after the owner and the qquuid (fineID)
 	if id == "" {
@@ -325,7 +325,7 @@ func (u *Uploader) tusFinish(ev handler.HookEvent) (handler.HTTPResponse, error)
 	}
 	f, err := u.accept(ctx, info.ID, req.owner, req.sha256)
 	if err != nil {
-		return handler.HTTPResponse{}, tusError(err)
+		return handler.HTTPResponse{}, tusError(ev.Context, err)
 	}
 	b, err := json.Marshal(replyOf(f))
 	if err != nil {
@@ -368,12 +368,12 @@ func (u *Uploader) storedType(ctx context.Context, up handler.Upload, info handl
 
 // tusError makes err an error tusd answers as sticky would: its status
 // and the JSON reply of the one-shot endpoint. tusd's own errors stay.
-func tusError(err error) error {
+func tusError(ctx context.Context, err error) error {
 	var he handler.Error
 	if errors.As(err, &he) {
 		return he
 	}
-	status, rep := answer(err)
+	status, rep := answer(ctx, err)
 	body, _ := json.Marshal(rep)
 	h := handler.HTTPHeader{"Content-Type": "application/json; charset=utf-8"}
 	if status == http.StatusServiceUnavailable {
@@ -388,12 +388,12 @@ func tusError(err error) error {
 
 // tusStoreError explains a failure of the temporary store to a tus client,
 // in general words, the cause logged: tusd would answer with the cause.
-func (u *Uploader) tusStoreError(err error) error {
+func (u *Uploader) tusStoreError(ctx context.Context, err error) error {
 	var he handler.Error
 	if errors.As(err, &he) {
 		return he
 	}
-	return tusError(u.storeFailure(err))
+	return tusError(ctx, u.storeFailure(err))
 }
 
 // tusStore is the temporary store as tusd sees it, through tusUpload.
@@ -402,12 +402,12 @@ type tusStore struct{ u *Uploader }
 func (s tusStore) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
 	up, err := s.u.store.NewUpload(ctx, info)
 	if err != nil {
-		return nil, s.u.tusStoreError(err)
+		return nil, s.u.tusStoreError(ctx, err)
 	}
 	got, err := up.GetInfo(ctx)
 	if err != nil {
 		s.u.terminate(ctx, up)
-		return nil, s.u.tusStoreError(err)
+		return nil, s.u.tusStoreError(ctx, err)
 	}
 	return &tusUpload{Upload: up, u: s.u, id: got.ID}, nil
 }
@@ -419,7 +419,7 @@ func (s tusStore) GetUpload(ctx context.Context, id string) (handler.Upload, err
 	}
 	up, err := get(ctx, id)
 	if err != nil {
-		return nil, s.u.tusStoreError(err)
+		return nil, s.u.tusStoreError(ctx, err)
 	}
 	return &tusUpload{Upload: up, u: s.u, id: id}, nil
 }
@@ -441,7 +441,7 @@ type tusUpload struct {
 func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 	info, err := t.Upload.GetInfo(ctx)
 	if err != nil {
-		return info, t.u.tusStoreError(err)
+		return info, t.u.tusStoreError(ctx, err)
 	}
 	req := requestOf(ctx)
 	if req == nil {
@@ -451,7 +451,7 @@ func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 	if !info.SizeIsDeferred && info.Offset == info.Size {
 		rec, _, err := t.u.readReceipt(ctx, info.ID)
 		if err != nil {
-			return info, t.u.tusStoreError(err)
+			return info, t.u.tusStoreError(ctx, err)
 		}
 		if rec == nil {
 			// Accepted, its processors still running, or never accepted.
@@ -460,9 +460,9 @@ func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 				req.processing = true
 				return info, nil
 			case why != nil:
-				return info, tusError(why)
+				return info, tusError(ctx, why)
 			}
-			return info, tusError(errUnfinished)
+			return info, tusError(ctx, errUnfinished)
 		}
 		req.done = rec
 	}
@@ -485,7 +485,7 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 	} else {
 		var err error
 		if info, err = t.Upload.GetInfo(ctx); err != nil {
-			return 0, t.u.tusStoreError(err)
+			return 0, t.u.tusStoreError(ctx, err)
 		}
 	}
 	if req != nil && req.checksum != nil {
@@ -495,7 +495,7 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 				// A creation refused: its client never learns the upload.
 				t.u.terminate(ctx, t.Upload)
 			}
-			return 0, tusError(err)
+			return 0, tusError(ctx, err)
 		}
 		if chunk == nil {
 			return 0, nil // cut short: tusd answers its body's error
@@ -509,7 +509,7 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 		if n > 0 {
 			if _, err := judge(t.u.rules(info.MetaData["field"]), CleanName(info.MetaData["filename"]), head[:n]); err != nil {
 				t.u.terminate(ctx, t.Upload)
-				return 0, tusError(t.u.refused(ctx, info.MetaData["field"], err))
+				return 0, tusError(ctx, t.u.refused(ctx, info.MetaData["field"], err))
 			}
 		}
 		src = io.MultiReader(bytes.NewReader(head[:n]), src)
@@ -523,7 +523,7 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 	}
 	n, err := t.Upload.WriteChunk(ctx, offset, src)
 	if err != nil {
-		err = t.u.tusStoreError(err)
+		err = t.u.tusStoreError(ctx, err)
 	}
 	// The hash goes on only when it has seen exactly the bytes stored.
 	if running != nil && req != nil && n > 0 && body.n == n {
@@ -537,7 +537,7 @@ func (t *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader)
 func (t *tusUpload) Terminate(ctx context.Context) error {
 	info, infoErr := t.Upload.GetInfo(ctx)
 	if err := t.u.term.AsTerminatableUpload(t.Upload).Terminate(ctx); err != nil {
-		return t.u.tusStoreError(err)
+		return t.u.tusStoreError(ctx, err)
 	}
 	if infoErr == nil && info.Offset > 0 && info.Offset < info.Size {
 		t.u.removeHashState(ctx, t.id, info.Offset)
@@ -565,7 +565,7 @@ func (w *tusResponse) WriteHeader(code int) {
 			// An error of tusd itself ("ERR_MISMATCHED_OFFSET: ..."): answer
 			// in the endpoint's JSON shape, with a sentence for a person.
 			w.swallow = true
-			b, _ := json.Marshal(errorReply(fail(ErrMalformed, tusSentence(code))))
+			b, _ := json.Marshal(errorReply(w.req.r.Context(), fail(ErrMalformed, tusSentence(code))))
 			h := w.Header()
 			h.Del("Content-Length")
 			h.Set("Content-Type", "application/json; charset=utf-8")
@@ -590,24 +590,25 @@ func (w *tusResponse) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// tusSentence says in words what a status of tusd's own means.
+// tusSentence is the message that says in words what a status of tusd's
+// own means.
 func tusSentence(code int) string {
 	switch code {
 	case http.StatusNotFound, http.StatusGone:
-		return errUnknownUpload.Error()
+		return "tus.unknown"
 	case http.StatusConflict:
-		return "The upload's offset does not match what the server holds. Ask for the offset (HEAD) and resume from there."
+		return "tus.offset"
 	case http.StatusRequestEntityTooLarge:
-		return "The upload sent more bytes than it declared."
+		return "tus.too_long"
 	case http.StatusLocked:
-		return "The upload is busy with another request. Please try again in a moment."
+		return "tus.busy"
 	case http.StatusNotImplemented:
-		return "This server does not support that kind of resumable upload. Declare the upload's length when creating it."
+		return "tus.unsupported"
 	}
 	if code >= 500 {
-		return "Something went wrong with the upload. Please try again."
+		return "upload.failed"
 	}
-	return "The resumable upload request is malformed. Please try again."
+	return "tus.malformed"
 }
 
 // Unwrap lets tusd set the connection's deadlines.

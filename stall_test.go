@@ -22,7 +22,7 @@ func stallServer(t *testing.T, timeout time.Duration) (*Uploader, *httptest.Serv
 	mux.Handle(up.path, up)
 	mux.HandleFunc("/form", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := up.ReadForm(w, r); err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -178,6 +178,22 @@ type Config struct {
 	// (CORS). Every rule still applies: see docs/direct-uploads.md.
 	Direct bool
 
+	// Language, when set, chooses the language sticky speaks to a request:
+	// a tag such as "de" or "fr-CA", matched against the languages known
+	// as Accept-Language is (see Uploader.Language). "", or a language
+	// sticky does not know, leaves the choice to the request's
+	// Accept-Language header, which is the default.
+	Language func(*http.Request) string
+
+	// Messages overrides sticky's sentences and adds languages: language
+	// tag → message id → text, such as {"de": {"upload.too_large": "Zu
+	// groß (höchstens {limit})."}}. A text may use the placeholders of
+	// the message it replaces. A language sticky does not ship speaks
+	// English where its map leaves an id out. DefaultMessages lists the
+	// ids; New refuses an id or a placeholder it does not know.
+	// See docs/languages.md.
+	Messages map[string]map[string]string
+
 	// Locker keeps apart the requests to one resumable upload. Default:
 	// tusd's memorylocker, right for one server process; several servers
 	// sharing a store need a locker they share, such as the s3 store's Locker
@@ -227,8 +243,10 @@ type Uploader struct {
 	// and Config.ProcessTimeout); jobs is the processing under way.
 	processWait, processTimeout time.Duration
 	jobs                        jobs
-	tus                         http.Handler // the resumable endpoint, see resumable.go
-	direct                      bool         // Config.Direct, see direct.go
+	language                    func(*http.Request) string // Config.Language
+	words                       *phrasebook                // the messages, Config.Messages over sticky's
+	tus                         http.Handler               // the resumable endpoint, see resumable.go
+	direct                      bool                       // Config.Direct, see direct.go
 }
 
 // New returns an Uploader for c, creating the default temporary directory
@@ -265,6 +283,11 @@ func New(c Config) (*Uploader, error) {
 	if u.processTimeout <= 0 {
 		u.processTimeout = DefaultProcessTimeout
 	}
+	var err error
+	if u.words, err = newPhrasebook(c.Messages); err != nil {
+		return nil, err
+	}
+	u.language = c.Language
 	if u.path == "" {
 		u.path = DefaultPath
 	}
@@ -341,12 +364,12 @@ func New(c Config) (*Uploader, error) {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := fail(ErrNotAllowed, "Uploads from another site are not accepted.")
+		err := fail(ErrNotAllowed, "auth.cross_origin")
 		if rest, _ := strings.CutPrefix(r.URL.Path, u.path); rest == "fine" || strings.HasPrefix(rest, "fine/") {
-			writeFineError(w, err) // Fine Uploader reads {"success":false,"error":...}
+			writeFineError(w, r, err) // Fine Uploader reads {"success":false,"error":...}
 			return
 		}
-		writeError(w, err)
+		writeError(w, r, err)
 	}))
 	u.mux = cop.Handler(http.HandlerFunc(u.route))
 	return u, nil
@@ -377,7 +400,7 @@ func (u *Uploader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if answerProbe(w, r) {
 		return
 	}
-	u.mux.ServeHTTP(w, r)
+	u.mux.ServeHTTP(w, u.withLanguage(r))
 }
 
 func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
@@ -388,7 +411,7 @@ func (u *Uploader) route(w http.ResponseWriter, r *http.Request) {
 	case rest == "":
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeJSON(w, http.StatusMethodNotAllowed, errorReply(fail(ErrMalformed, "Send uploads with POST.")))
+			writeJSON(w, http.StatusMethodNotAllowed, errorReply(r.Context(), fail(ErrMalformed, "upload.post")))
 			return
 		}
 		if r, done := u.limit(w, withWay(r, "oneshot"), true); done != nil {

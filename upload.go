@@ -22,19 +22,19 @@ const (
 func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 	owner := u.who(r)
 	if owner == "" { // refused before the body is read
-		writeError(w, u.refused(r.Context(), "", errSignIn))
+		writeError(w, r, u.refused(r.Context(), "", errSignIn))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, u.largest+uploadOverhead)
 	f, field, err := u.readUpload(r, owner)
 	if err == nil && field == "" {
-		err = fail(ErrMalformed, "The upload did not say which field it is for.")
+		err = fail(ErrMalformed, "upload.no_field")
 	}
 	if err != nil {
 		if f != nil {
 			f.Discard(r.Context())
 		}
-		writeError(w, err)
+		writeError(w, r, err)
 		return
 	}
 	if f.Field != field { // the field was named after the file
@@ -52,7 +52,7 @@ func (u *Uploader) serveUpload(w http.ResponseWriter, r *http.Request) {
 func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field string, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, "", fail(ErrMalformed, "Send the file as multipart/form-data.")
+		return nil, "", fail(ErrMalformed, "upload.not_multipart")
 	}
 	for parts := 0; ; parts++ {
 		p, err := mr.NextPart()
@@ -63,7 +63,7 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 			return f, "", readFailure(err, u.largest)
 		}
 		if parts == maxUploadParts {
-			return f, "", fail(ErrMalformed, "The upload has too many parts.")
+			return f, "", fail(ErrMalformed, "upload.too_many_parts")
 		}
 		switch p.FormName() {
 		case "field":
@@ -72,13 +72,13 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 			}
 		case "upload":
 			if f != nil {
-				return f, "", fail(ErrMalformed, "Send one file per upload.")
+				return f, "", fail(ErrMalformed, "upload.one_file")
 			}
 			if p.FileName() == "" {
-				return nil, "", fail(ErrNoFile, "Choose a file to upload.")
+				return nil, "", fail(ErrNoFile, "upload.choose")
 			}
 			if field == "" && len(u.fields) > 0 {
-				return nil, "", fail(ErrMalformed, "The upload must name its field before the file.")
+				return nil, "", fail(ErrMalformed, "upload.field_first")
 			}
 			in := Incoming{Field: field, Name: p.FileName(), Size: -1, Type: p.Header.Get("Content-Type")}
 			if f, err = u.receive(r, owner, in, p); err != nil {
@@ -88,7 +88,7 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 		p.Close()
 	}
 	if f == nil {
-		return nil, "", fail(ErrNoFile, "Choose a file to upload.")
+		return nil, "", fail(ErrNoFile, "upload.choose")
 	}
 	return f, field, nil
 }
@@ -96,7 +96,7 @@ func (u *Uploader) readUpload(r *http.Request, owner string) (f *File, field str
 func fieldName(p io.Reader) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(p, maxFieldName+1))
 	if err != nil || !validField(string(b)) {
-		return "", fail(ErrMalformed, "The upload named its field wrongly.")
+		return "", fail(ErrMalformed, "upload.field_named_wrongly")
 	}
 	return string(b), nil
 }

@@ -32,10 +32,14 @@ type Widget struct {
 	// Endpoint is the URL the client script uploads to, for apps that wrap
 	// the Uploader in a handler of their own. Default: Config.Path.
 	Endpoint string
+	// Language is the language of the field's labels and of what the
+	// client script says: Uploader.Language(r) for the page's request.
+	// Default: DefaultLanguage.
+	Language string
 }
 
 var widgetTmpl = template.Must(template.New("widget").Parse(
-	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}` +
+	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Lang}} lang="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}}` +
 		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{if .Multiple}} multiple{{end}}{{with .Accept}} accept="{{.}}"{{end}}` +
 		`{{if and .Required (not .Any)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
@@ -46,34 +50,53 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`<ul class="sticky-list"{{if not .Any}} hidden{{end}}>{{range .List}}` +
 		`<li class="sticky-item" data-kept><input type="hidden" name="_{{$.Name}}" value="{{.Ref}}">` +
 		`<span class="sticky-name">{{.Name}}</span> <span class="sticky-size">{{.Size}}</span> ` +
-		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{$.Name}}_remove" value="{{.Ref}}"> Remove</label>` +
-		`<button type="button" class="sticky-remove" aria-label="Remove {{.Name}}" hidden>Remove</button></li>` +
+		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{$.Name}}_remove" value="{{.Ref}}"> {{$.Words.Remove}}</label>` +
+		`<button type="button" class="sticky-remove" aria-label="{{.RemoveLabel}}" hidden>{{$.Words.Remove}}</button></li>` +
 		`{{end}}</ul>` +
 		`<template class="sticky-item-template"><li class="sticky-item"><input type="hidden" name="_{{.Name}}" value="">` +
 		`<span class="sticky-name"></span> <span class="sticky-size"></span> ` +
 		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
-		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
-		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
-		`<button type="button" class="sticky-remove" hidden>Remove</button>` +
+		`<button type="button" class="sticky-cancel" hidden>{{.Words.Cancel}}</button>` +
+		`<button type="button" class="sticky-retry" hidden>{{.Words.Retry}}</button>` +
+		`<button type="button" class="sticky-remove" hidden>{{.Words.Remove}}</button>` +
 		`<span class="sticky-error" role="alert"></span></li></template>` +
 		`{{else}}` +
 		`<input type="hidden" name="_{{.Name}}" value="{{with .Kept}}{{.Ref}}{{end}}">` +
 		`<div class="sticky-kept"{{if not .Kept}} hidden{{end}}>` +
 		`<span class="sticky-name">{{with .Kept}}{{.Name}}{{end}}</span> ` +
 		`<span class="sticky-size">{{with .Kept}}{{.Size}}{{end}}</span> ` +
-		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{.Name}}_remove" value="1"> Remove</label>` +
-		`<button type="button" class="sticky-replace" hidden>Replace</button>` +
-		`<button type="button" class="sticky-remove" hidden>Remove</button>` +
+		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{.Name}}_remove" value="1"> {{.Words.Remove}}</label>` +
+		`<button type="button" class="sticky-replace" hidden>{{.Words.Replace}}</button>` +
+		`<button type="button" class="sticky-remove" hidden>{{.Words.Remove}}</button>` +
 		`</div>` +
 		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
-		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
-		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
+		`<button type="button" class="sticky-cancel" hidden>{{.Words.Cancel}}</button>` +
+		`<button type="button" class="sticky-retry" hidden>{{.Words.Retry}}</button>` +
 		`{{end}}` +
 		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
 		`</div>`))
 
 // keptView is what the widget shows of a kept file.
-type keptView struct{ Name, Size, Ref string }
+type keptView struct{ Name, Size, Ref, RemoveLabel string }
+
+// widgetWords are the words of a widget in one language: its controls'
+// labels, the client script's messages as JSON ("" for the script's own
+// English), and the language, when the app chose one, for the wrapper's
+// lang attribute.
+type widgetWords struct{ Remove, Replace, Cancel, Retry, Client, Lang string }
+
+// widgetWords returns the words of a widget in lang.
+func (u *Uploader) widgetWords(lang string) widgetWords {
+	chosen := lang != ""
+	lang = cmp(u.words.match(lang), DefaultLanguage)
+	t := func(id string) string { return u.words.text(lang, id) }
+	w := widgetWords{Remove: t("widget.remove"), Replace: t("widget.replace"), Cancel: t("widget.cancel"),
+		Retry: t("widget.retry"), Client: u.words.client[lang]}
+	if chosen {
+		w.Lang = lang
+	}
+	return w
+}
 
 // Widget renders a sticky file field: the native file input, the hidden
 // field with the kept file's reference, the kept file's name and size with
@@ -88,9 +111,14 @@ func (u *Uploader) Widget(f Widget) template.HTML {
 		Any    bool   // something is kept
 		Tus    string // the resumable endpoint, for big files
 		Direct string // the direct-upload routes, with Config.Direct
-	}{Widget: f}
+		Words  widgetWords
+	}{Widget: f, Words: u.widgetWords(f.Language)}
 	data.Tus, data.Direct = u.defaults(f.Name, &data.ID, &data.Accept, &data.Endpoint)
-	view := func(k *File) keptView { return keptView{Name: k.Name, Size: SizeString(k.Size), Ref: k.Ref} }
+	lang := cmp(u.words.match(f.Language), DefaultLanguage)
+	view := func(k *File) keptView {
+		return keptView{Name: k.Name, Size: u.words.size(lang, k.Size), Ref: k.Ref,
+			RemoveLabel: u.words.say(lang, message{"client.removeNamed", []any{"name", k.Name}})}
+	}
 	if f.Kept != nil {
 		v := view(f.Kept)
 		data.Kept = &v
@@ -130,10 +158,13 @@ type UploadList struct {
 	// Post gives each row a hidden "_" + Field input, so a form around the
 	// list posts the references of its files.
 	Post bool
+	// Language is the language of the list's controls and of what the
+	// client script says, as Widget.Language.
+	Language string
 }
 
 var uploadListTmpl = template.Must(template.New("uploadlist").Parse(
-	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}} data-field="{{.Field}}">` +
+	`<div class="sticky" data-sticky-uploader data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Lang}} lang="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}} data-field="{{.Field}}">` +
 		`{{with .Label}}<label for="{{$.ID}}">{{.}}</label>{{end}}` +
 		`<input type="file" id="{{.ID}}" multiple{{with .Accept}} accept="{{.}}"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status">` +
 		`{{with .Hint}}<span class="sticky-hint" id="{{$.ID}}-hint">{{.}}</span>{{end}}` +
@@ -142,9 +173,9 @@ var uploadListTmpl = template.Must(template.New("uploadlist").Parse(
 		`{{if .Post}}<input type="hidden" name="_{{.Field}}" value="">{{end}}` +
 		`<span class="sticky-name"></span> <span class="sticky-size"></span> ` +
 		`<progress class="sticky-progress" max="100" value="0" hidden></progress>` +
-		`<button type="button" class="sticky-cancel" hidden>Cancel</button>` +
-		`<button type="button" class="sticky-retry" hidden>Retry</button>` +
-		`<button type="button" class="sticky-remove" hidden>Remove</button>` +
+		`<button type="button" class="sticky-cancel" hidden>{{.Words.Cancel}}</button>` +
+		`<button type="button" class="sticky-retry" hidden>{{.Words.Retry}}</button>` +
+		`<button type="button" class="sticky-remove" hidden>{{.Words.Remove}}</button>` +
 		`<span class="sticky-error" role="alert"></span></li></template>` +
 		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
 		`</div>`))
@@ -155,7 +186,8 @@ func (u *Uploader) UploadList(l UploadList) template.HTML {
 	data := struct {
 		UploadList
 		Tus, Direct string
-	}{UploadList: l}
+		Words       widgetWords
+	}{UploadList: l, Words: u.widgetWords(l.Language)}
 	data.Tus, data.Direct = u.defaults(l.Field, &data.ID, &data.Accept, &data.Endpoint)
 	var b bytes.Buffer
 	if err := uploadListTmpl.Execute(&b, data); err != nil {

@@ -40,7 +40,7 @@ var (
 		"type": true, "id": true, "name": true, "accept": true, "required": true, "aria-invalid": true,
 		"aria-describedby": true, "value": true, "hidden": true, "max": true, "role": true, "aria-live": true,
 		"data-tus": true, "data-direct": true, "data-multiple": true, "multiple": true, "aria-label": true,
-		"data-sticky-uploader": true, "data-field": true, "for": true,
+		"data-sticky-uploader": true, "data-field": true, "for": true, "data-messages": true, "lang": true,
 	}
 )
 

@@ -19,7 +19,6 @@ package clamav
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -67,14 +66,6 @@ type Scanner struct {
 	Logger *slog.Logger
 }
 
-// Refusal sentences: the person reads them.
-const (
-	msgInfected    = "This file contains a virus (%s) and was not accepted."
-	msgUnavailable = "Files cannot be checked for viruses right now. Please try again in a few minutes."
-	msgTooLarge    = "This file is too large to be checked for viruses."
-	msgTooLargeFor = msgTooLarge + " Files up to %s can be checked."
-)
-
 // defaultStreamMaxLength is clamd's own default.
 const defaultStreamMaxLength = 100 << 20
 
@@ -86,7 +77,7 @@ const defaultStreamMaxLength = 100 << 20
 func (s *Scanner) Process(ctx context.Context, f *sticky.File) (map[string]any, error) {
 	if f.Size > s.streamMaxLength() {
 		s.logger().WarnContext(ctx, "clamav: file too large to scan", s.fileAttrs(ctx, f)...)
-		return nil, sticky.Refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf(msgTooLargeFor, sticky.SizeString(s.streamMaxLength())))
+		return nil, sticky.RefuseWith(http.StatusRequestEntityTooLarge, "scan.too_large_for", "limit", s.streamMaxLength())
 	}
 	rc, err := f.Open(ctx)
 	if err != nil {
@@ -99,14 +90,14 @@ func (s *Scanner) Process(ctx context.Context, f *sticky.File) (map[string]any, 
 	case errors.Is(err, ErrTooLarge):
 		s.logger().ErrorContext(ctx, "clamav: clamd refused a file as too long; set Scanner.StreamMaxLength to clamd's StreamMaxLength",
 			append(s.fileAttrs(ctx, f), "err", err)...)
-		return nil, sticky.Refuse(http.StatusRequestEntityTooLarge, msgTooLarge)
+		return nil, sticky.RefuseWith(http.StatusRequestEntityTooLarge, "scan.too_large")
 	case errors.Is(err, ErrUnavailable) && s.AllowUnscanned:
 		s.logger().ErrorContext(ctx, "clamav: FILE LET THROUGH UNSCANNED: clamd is unavailable",
 			append(s.fileAttrs(ctx, f), "err", err)...)
 		return nil, nil
 	case errors.Is(err, ErrUnavailable):
 		s.logger().ErrorContext(ctx, "clamav: file refused: clamd is unavailable", append(s.fileAttrs(ctx, f), "err", err)...)
-		return nil, sticky.Refuse(http.StatusServiceUnavailable, msgUnavailable)
+		return nil, sticky.RefuseWith(http.StatusServiceUnavailable, "scan.unavailable")
 	case err != nil:
 		return nil, err // reading the upload, or a cancelled request
 	case sig == "":
@@ -122,7 +113,7 @@ func (s *Scanner) Process(ctx context.Context, f *sticky.File) (map[string]any, 
 		}
 	}
 	s.logger().WarnContext(ctx, "clamav: virus found, file refused", attrs...)
-	return nil, sticky.Refuse(http.StatusUnprocessableEntity, fmt.Sprintf(msgInfected, sig))
+	return nil, sticky.RefuseWith(http.StatusUnprocessableEntity, "scan.infected", "virus", sig)
 }
 
 // fileAttrs describes f and its owner for the log.

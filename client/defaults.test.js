@@ -28,3 +28,20 @@ test('options: the documented defaults', () => {
   assert.ok(options.retries >= 4 && options.retries <= 10);
   assert.ok(options.stall >= 30000);
 });
+
+test('messagesOf: the wrapper\'s data-messages over the defaults, read once', () => {
+  const states = new Map();
+  const page = load(['defaults'], { states });
+  const wrapper = (json) => ({ getAttribute: (name) => (name === 'data-messages' ? json : null) });
+  const german = wrapper('{"removed":"Datei entfernt."}');
+  states.set(german, {});
+  const msgs = page.messagesOf(german);
+  assert.equal(msgs.removed, 'Datei entfernt.');
+  assert.equal(msgs.cancelled, 'Upload cancelled.', 'what the server leaves out stays English');
+  page.messages.cancelled = 'Stopped.';
+  assert.equal(msgs.cancelled, 'Stopped.', 'a page\'s change shows through');
+  assert.equal(page.messagesOf(german), msgs);
+  for (const broken of [null, '', 'not json', '"text"', '42']) {
+    assert.equal(page.messagesOf(wrapper(broken)).removed, 'File removed.', String(broken));
+  }
+});

@@ -74,3 +74,12 @@ test('fmt fills placeholders and leaves unknown ones', () => {
   assert.equal(fmt('{name} {nope}', { name: '{percent}' }), '{percent} {nope}');
   assert.equal(fmt(messages.resuming, { percent: percentOf(42, 100) }), 'Resuming at 42 %…');
 });
+
+test('formatSize: in the words of a language', () => {
+  const de = { byte: '1 Byte', bytes: '{n} Bytes', point: ',' };
+  assert.equal(formatSize(1, de), '1 Byte');
+  assert.equal(formatSize(812, de), '812 Bytes');
+  assert.equal(formatSize(1.2 * 1024 * 1024, de), '1,2 MiB');
+  assert.equal(formatSize(20 << 20, de), '20 MiB');
+  assert.equal(formatSize(1.5 * 1024), '1.5 KiB');
+});

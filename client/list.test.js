@@ -61,3 +61,18 @@ test('removing a row moves the focus to the next row, or the input', () => {
   assert.equal(w.querySelector('.sticky-list').hidden, true);
   assert.equal(document.activeElement, w.querySelector('input[type=file]'));
 });
+
+test('a field in another language: its data-messages label the rows and say the batch', () => {
+  const p = page();
+  const w = p.list();
+  w.setAttribute('data-messages', JSON.stringify({ removeNamed: '{name} entfernen', cancelNamed: '{name} abbrechen', uploadingMany: '{count} Dateien werden hochgeladen.', point: ',' }));
+  p.document.body.append(w);
+  p.ctx.bind(w);
+  p.ctx.addFiles(w, [file('a.png', 1536), file('b.png')]);
+  const row = w.querySelectorAll('.sticky-item')[0];
+  assert.equal(row.querySelector('.sticky-remove').getAttribute('aria-label'), 'a.png entfernen');
+  assert.equal(row.querySelector('.sticky-cancel').getAttribute('aria-label'), 'a.png abbrechen');
+  assert.equal(row.querySelector('.sticky-retry').getAttribute('aria-label'), 'Retry a.png', 'what the field leaves out is English');
+  assert.equal(row.querySelector('.sticky-size').textContent, '1,5 KiB');
+  assert.equal(w.querySelector('.sticky-status').textContent, '2 Dateien werden hochgeladen.');
+});

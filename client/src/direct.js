@@ -11,7 +11,7 @@
 
 function toBucket(upload) {
   var file = upload.file, size = file.size, base = upload.url, mark = fingerprint(file, upload.field, base);
-  var requests = [], timers = [], ended, tries = 0, key, id, kept = {};
+  var requests = [], timers = [], ended, tries = 0, key, id, kept = {}, msgs = upload.messages || messages;
   var partSize = Math.max(upload.chunk, 5 << 20, Math.ceil(size / 1e4)), count = Math.ceil(size / partSize) || 1;
   var etags = [], sent = [], waiting = [], loaded = [];
 
@@ -54,11 +54,11 @@ function toBucket(upload) {
     var status = request.status, wait;
     if (retryable(status) && tries < options.retries) {
       wait = backoff(tries++);
-      upload.say(fmt(messages.retrying, { seconds: wait / 1000 }));
+      upload.say(fmt(msgs.retrying, { seconds: wait / 1000 }));
       timers.push(setTimeout(again, wait));
       return;
     }
-    end(readReply(status, request.responseText, messages), status);
+    end(readReply(status, request.responseText, msgs), status);
   }
 
   function halt() {
@@ -75,7 +75,7 @@ function toBucket(upload) {
   }
 
   function claimed(request) {
-    var reply = readReply(request.status, request.responseText, messages);
+    var reply = readReply(request.status, request.responseText, msgs);
     if (!reply.ok && retryable(request.status)) return fail(request, claim);
     end(reply, request.status);
   }
@@ -151,7 +151,7 @@ function toBucket(upload) {
       if (kept.etags[n - 1] && kept.etags[n - 1] === part.ETag) etags[n - 1] = part.ETag;
     });
     for (var n = 1; n <= count; n++) if (!etags[n - 1]) waiting.push(n);
-    if (etags.length) upload.say(fmt(messages.resuming, { percent: percentOf(progress(), size) }));
+    if (etags.length) upload.say(fmt(msgs.resuming, { percent: percentOf(progress(), size) }));
     sendParts();
   }
 

@@ -41,7 +41,7 @@ function clearField(item, detail) {
   parts.input.removeAttribute('aria-invalid');
   render(item, '');
   syncRequired(wrapper);
-  say(wrapper, messages.removed, 1);
+  say(wrapper, messagesOf(wrapper).removed, 1);
   fire(wrapper, 'remove', detail);
   parts.input.focus();
 }

@@ -57,7 +57,7 @@ function watchForms() {
     e.stopPropagation();
     pending.set(form, e.submitter || null);
     wrappersOf(form).forEach(function (wrapper) {
-      if (uploading(wrapper)) say(wrapper, messages.waiting, 1);
+      if (uploading(wrapper)) say(wrapper, messagesOf(wrapper).waiting, 1);
     });
   }, true);
   document.addEventListener('formdata', function (e) {

@@ -6,11 +6,13 @@ function fmt(template, vars) {
   });
 }
 
-// Bytes for people, like Go's sticky.SizeString: "812 bytes", "1.2 MiB".
-function formatSize(n) {
+// Bytes for people, like Go's sticky.SizeString: "812 bytes", "1.2 MiB",
+// in the words of msgs (byte, bytes, point).
+function formatSize(n, msgs) {
+  msgs = msgs || messages;
   if (typeof n !== 'number' || !(n >= 0) || n === Infinity) return '';
   n = Math.floor(n);
-  if (n < 1024) return n === 1 ? '1 byte' : n + ' bytes';
+  if (n < 1024) return n === 1 ? msgs.byte : fmt(msgs.bytes, { n: n });
   var units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'], v = n, i = 0;
   for (;; i++) {
     v /= 1024;
@@ -18,7 +20,7 @@ function formatSize(n) {
   }
   // Go rounds exact ties to even, toFixed up: only x.25 differs.
   var s = (v % 1 === 0.25 ? v - 0.01 : v).toFixed(1);
-  return s.replace(/\.0$/, '') + ' ' + units[i];
+  return s.replace(/\.0$/, '').replace('.', msgs.point) + ' ' + units[i];
 }
 
 // "5MiB", "512 KB", "1000" to bytes, as Go's ParseSize: KiB and k are

@@ -13,15 +13,17 @@ function addFiles(wrapper, files) {
     show(parts.list, true);
     rowParts = partsOf(row);
     setText(rowParts.name, file.name);
-    setText(rowParts.size, formatSize(file.size));
+    setText(rowParts.size, formatSize(file.size, messagesOf(wrapper)));
     row.querySelectorAll('button').forEach(function (button) {
-      button.setAttribute('aria-label', button.textContent.trim() + ' ' + file.name);
+      // sticky's buttons say what they do to which file; a page's own, its text and the name.
+      var kind = /\bsticky-(cancel|retry|remove)\b/.exec(button.getAttribute('class')), msgs = messagesOf(wrapper);
+      button.setAttribute('aria-label', kind ? fmt(msgs[kind[1] + 'Named'], { name: file.name }) : button.textContent.trim() + ' ' + file.name);
     });
     start(item, file, 1);
   });
   show(parts.list, parts.list.querySelector('.sticky-item'));
   busy = countBatch(state.batch).busy;
-  if (busy) say(wrapper, tally('start', 0, 0, busy, state.batch[state.batch.length - 1].file.name), 1);
+  if (busy) say(wrapper, tally('start', 0, 0, busy, state.batch[state.batch.length - 1].file.name, messagesOf(wrapper)), 1);
 }
 
 // Takes a row out; the focus goes to the next row's buttons, or the input.
@@ -33,7 +35,7 @@ function removeRow(item, detail) {
   row.remove();
   show(list, list.querySelector('.sticky-item'));
   syncRequired(wrapper);
-  say(wrapper, messages.removed, 1);
+  say(wrapper, messagesOf(wrapper).removed, 1);
   next = next && partsOf(next);
   focusFirst([next && next.remove, next && next.retry, input]);
 }

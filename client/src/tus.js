@@ -5,7 +5,7 @@
 
 function resumable(upload) {
   var file = upload.file, size = file.size, key = fingerprint(file, upload.field, upload.url);
-  var uploadURL, offset = 0, tries = 0, current, retryTimer, cancelled;
+  var uploadURL, offset = 0, tries = 0, current, retryTimer, cancelled, msgs = upload.messages || messages;
   try { uploadURL = JSON.parse(localStorage.getItem(key)).url; } catch (e) { }
 
   function send(method, url, headers, body, next) {
@@ -45,13 +45,13 @@ function resumable(upload) {
       }
       if (retryable(status)) {
         wait = backoff(tries++);
-        upload.say(fmt(messages.retrying, { seconds: wait / 1000 }));
+        upload.say(fmt(msgs.retrying, { seconds: wait / 1000 }));
         retryTimer = setTimeout(uploadURL ? head : create, wait);
         return;
       }
     }
     if (status) remember(key);
-    upload.done(readReply(status, request.responseText, messages, 1));
+    upload.done(readReply(status, request.responseText, msgs, 1));
   }
 
   function again() {
@@ -78,7 +78,7 @@ function resumable(upload) {
       if (n < 0 || n === size) return again();
       if (n) {
         upload.progress(n, size);
-        upload.say(fmt(messages.resuming, { percent: percentOf(n, size) }));
+        upload.say(fmt(msgs.resuming, { percent: percentOf(n, size) }));
       }
       offset = n;
       patch();

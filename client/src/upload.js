@@ -23,12 +23,12 @@ function start(item, file, quiet) {
   if (state.batch.indexOf(item) < 0) state.batch.push(item);
   if (parts.progress) {
     parts.progress.value = 0;
-    parts.progress.setAttribute('aria-label', fmt(messages.uploading, { name: file.name }));
+    parts.progress.setAttribute('aria-label', fmt(messagesOf(wrapper).uploading, { name: file.name }));
   }
   enqueue(item);
   render(item, 'uploading');
   syncRequired(wrapper);
-  if (!quiet) say(wrapper, tally('start', 0, 0, 1, file.name), 1);
+  if (!quiet) say(wrapper, tally('start', 0, 0, 1, file.name, messagesOf(wrapper)), 1);
   pump();
 }
 
@@ -42,11 +42,11 @@ function countBatch(batch) {
 // so, else over tus when it is big and the wrapper allows.
 function run(item) {
   var wrapper = item.wrapper, state = states.get(wrapper), progress = partsOf(item.element).progress;
-  var file = item.file, field = fieldOf(wrapper), tus = wrapper.getAttribute('data-tus');
+  var file = item.file, field = fieldOf(wrapper), tus = wrapper.getAttribute('data-tus'), msgs = messagesOf(wrapper);
   var bucket = wrapper.getAttribute('data-direct'), threshold = sizeOption(wrapper, 'chunk-threshold', options.chunkThreshold);
   var big = tus && file.size > threshold;
   var job = (bucket ? toBucket : big ? resumable : oneShot)({
-    file: file, field: field, url: bucket || (big ? tus : wrapper.getAttribute('data-endpoint')),
+    file: file, field: field, url: bucket || (big ? tus : wrapper.getAttribute('data-endpoint')), messages: msgs,
     chunk: sizeOption(wrapper, 'chunk-size', options.chunkSize), threshold: threshold,
     say: function (message) { if (item.job === job) say(wrapper, message); },
     progress: function (loaded, total) {
@@ -57,7 +57,7 @@ function run(item) {
       state.batch.forEach(function (other) { sent += other.loaded || 0; sizes += other.file.size; });
       if ((reached = milestone(state.milestoneSaid, percentOf(sent, sizes)))) {
         state.milestoneSaid = reached;
-        say(wrapper, fmt(count > 1 ? messages.progressMany : messages.progress, { name: file.name, count: count, percent: reached }), -1);
+        say(wrapper, fmt(count > 1 ? msgs.progressMany : msgs.progress, { name: file.name, count: count, percent: reached }), -1);
       }
       fire(item.element, 'progress', { loaded: loaded, total: total, percent: percent });
     },
@@ -104,7 +104,7 @@ function check(item, data) {
 // Sums a batch up; once it is done, a list says sticky:complete.
 function settle(wrapper, event, name) {
   var state = states.get(wrapper), count = countBatch(state.batch), size = state.batch.length;
-  var message = tally(event, size, count.ok, count.busy, name);
+  var message = tally(event, size, count.ok, count.busy, name, messagesOf(wrapper));
   if (!count.busy) {
     state.batch = [];
     if (state.isList) {
@@ -138,7 +138,7 @@ function finish(item, reply) {
   item.reply = data;
   if (parts.ref) parts.ref.value = data.stored;
   setText(parts.name, name);
-  setText(parts.size, formatSize(typeof data.size === 'number' ? data.size : file.size));
+  setText(parts.size, formatSize(typeof data.size === 'number' ? data.size : file.size, messagesOf(wrapper)));
   if (!state.isList) keep(wrapper, parts);
   render(item, 'done');
   syncRequired(wrapper);
@@ -157,7 +157,7 @@ function cancel(item) {
   syncRequired(wrapper);
   fire(item.element, 'cancel', { file: item.file, field: fieldOf(wrapper) });
   settle(wrapper, 'bad');
-  say(wrapper, messages.cancelled, 1);
+  say(wrapper, messagesOf(wrapper).cancelled, 1);
 }
 
 function remove(item) {

@@ -21,7 +21,7 @@ function bind(wrapper) {
   }
   // Offer to resume what a reload interrupted.
   eachKept(function (kept) {
-    if (kept[0] && resumes.indexOf(kept[0]) >= 0 && kept[1] === fieldOf(wrapper)) say(wrapper, fmt(messages.interrupted, { name: kept[2] }));
+    if (kept[0] && resumes.indexOf(kept[0]) >= 0 && kept[1] === fieldOf(wrapper)) say(wrapper, fmt(messagesOf(wrapper).interrupted, { name: kept[2] }));
   });
   return state;
 }

@@ -101,7 +101,7 @@ func (a *app) newPage(title, description string) newPage {
 // handleNewDocumentForm shows an empty new-document form.
 func (a *app) handleNewDocumentForm(w http.ResponseWriter, r *http.Request, u *user) {
 	p := a.newPage("", "")
-	p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true})
+	p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Language: a.up.Language(r)})
 	a.render(w, r, http.StatusOK, "new", "New document", u, p)
 }
 
@@ -110,13 +110,14 @@ func (a *app) handleNewDocumentForm(w http.ResponseWriter, r *http.Request, u *u
 // stores the document and goes back to the list.
 func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user) {
 	ctx := r.Context()
+	lang := a.up.Language(r) // sticky's messages and the widget follow the browser's language
 	form, err := a.up.ReadForm(w, r)
 	if err != nil {
 		// The post as a whole could not be read (too large, malformed, ...).
 		a.log.Info("new document: reading the form", "user", u.Name, "err", err)
 		p := a.newPage("", "")
-		p.Errors = []fieldError{{ID: "file", Message: err.Error()}}
-		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true})
+		p.Errors = []fieldError{{ID: "file", Message: err.Error()}} // in lang already
+		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Language: lang})
 		a.render(w, r, formStatus(err), "new", "New document", u, p)
 		return
 	}
@@ -133,16 +134,13 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 	}
 	f, ferr := form.File("file")
 	var fileError string
-	switch {
-	case errors.Is(ferr, sticky.ErrNoFile):
-		fileError = "Choose a file to upload."
-	case ferr != nil:
-		fileError = ferr.Error()
+	if ferr != nil {
+		fileError = ferr.Error() // a sentence in lang
 	}
 
 	if p.TitleError != "" || p.DescriptionError != "" || fileError != "" {
 		p.Errors = summary(p.TitleError, p.DescriptionError, fileError)
-		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Kept: f, Error: fileError})
+		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Kept: f, Error: fileError, Language: lang})
 		a.render(w, r, http.StatusUnprocessableEntity, "new", "New document", u, p)
 		return
 	}
@@ -157,11 +155,11 @@ func (a *app) handleNewDocument(w http.ResponseWriter, r *http.Request, u *user)
 			// be kept; the uploader's own errors are sentences to show.
 			kept = f
 			if isStickyError(err) {
-				msg = err.Error()
+				msg = a.up.Message(err, lang)
 			}
 		}
 		p.Errors = []fieldError{{ID: "file", Message: msg}}
-		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Kept: kept, Error: msg})
+		p.Widget = a.up.Widget(sticky.Widget{Name: "file", Required: true, Kept: kept, Error: msg, Language: lang})
 		a.render(w, r, saveStatus(err), "new", "New document", u, p)
 		return
 	}

@@ -118,9 +118,10 @@ func (a *app) handleGallery(w http.ResponseWriter, r *http.Request, u *user) {
 	a.render(w, r, http.StatusOK, "gallery", "Gallery", u, galleryPage{
 		Pictures: pics,
 		Uploader: a.gallery.UploadList(sticky.UploadList{
-			Field: galleryField,
-			Label: "Add pictures",
-			Hint:  "Choose or drop images (JPEG, PNG, GIF or WebP), up to " + sticky.SizeString(a.maxSize) + " each.",
+			Field:    galleryField,
+			Language: a.gallery.Language(r),
+			Label:    "Add pictures",
+			Hint:     "Choose or drop images (JPEG, PNG, GIF or WebP), up to " + sticky.SizeString(a.maxSize) + " each.",
 		}),
 		Script:  a.urls["gallery.js"],
 		MaxSize: sticky.SizeString(a.maxSize),

@@ -167,6 +167,7 @@ func startBrowserLab(t *testing.T) *browserLab {
 		"big":      clientBinary(t, dir, "cut.bin", 12<<20),
 		"small":    writeText(t, dir, "hello.txt", 2000),
 		"checked":  writeText(t, dir, "checked notes.txt", 20<<10),
+		"tooLarge": writeText(t, dir, "bericht.txt", 21<<20), // over the demo's 20 MiB
 	})
 	if err != nil {
 		t.Fatal(err)

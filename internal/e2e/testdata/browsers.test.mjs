@@ -564,3 +564,25 @@ test('a slow check after 100 %: "Checking…" announced, the submission waits, t
   assert.deepEqual({sha256: result.files[0].sha256, size: result.files[0].size}, sha256(files.checked), 'the kept file on the server');
   assert.deepEqual((await formData(page)).doc ?? ['file:0'], ['file:0'], 'the form post sent the bytes again');
 });
+
+test('the widget and sticky\'s messages follow the browser\'s language', {timeout}, async (t) => {
+  const page = await launch(t);
+  await page.setExtraHTTPHeaders({'Accept-Language': 'de-DE,de;q=0.9,en;q=0.5'});
+  await login(page);
+  await page.goto(demo + '/documents/new');
+  const labels = await page.evaluate(() => [...document.querySelectorAll('[data-sticky] button')].map((b) => b.textContent));
+  assert.deepEqual(labels, ['Ersetzen', 'Entfernen', 'Abbrechen', 'Erneut versuchen'], 'the German widget\'s buttons');
+
+  // What the script says, from the widget's data-messages.
+  await page.evaluate(recordWidget);
+  await choose(page, fileInput, files.small);
+  await waitState(page, 'the reference of the finished upload', "s.ref !== ''", waitUpload);
+  const rec = await page.evaluate(() => window.__rec);
+  assert.ok(rec.statuses.includes(basename(files.small) + ' hochgeladen.'), 'the live region in German: ' + JSON.stringify(rec.statuses));
+  assert.equal((await page.evaluate(widgetState)).keptName, basename(files.small));
+
+  // The server's refusal of a file over the limit (tus, before any byte), in German.
+  await choose(page, fileInput, files.tooLarge);
+  const s = await waitState(page, 'the German refusal', "s.error !== ''", waitUpload);
+  assert.equal(s.error, 'Die Datei ist zu groß: Die Grenze liegt bei 20 MiB.');
+});
