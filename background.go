@@ -204,7 +204,7 @@ type processingNote struct {
 // sentence of the error.
 type failureNote struct {
 	Status  int               `json:"status"`
-	Message string            `json:"message"`         // in DefaultLanguage
+	Message string            `json:"message"`        // in DefaultLanguage
 	Said    map[string]string `json:"said,omitempty"` // in every language the Uploader knows
 }
 
