@@ -36,7 +36,7 @@ func (u *Uploader) Check(h http.Handler) error {
 		{http.MethodOptions, u.TusURL(), "the resumable endpoint"},
 		{http.MethodPatch, u.TusURL() + "0123456789abcdef", "a resumable upload"},
 	}
-	if u.direct {
+	if u.anyDirect {
 		probes = append(probes, struct{ method, path, what string }{http.MethodGet, u.path + directPrefix + "params", "the direct-upload routes"})
 	}
 	var errs []error

@@ -45,16 +45,17 @@ const directExpiry = time.Hour
 const maxPartNumber = 10000
 
 var (
-	errNoDirect = Refuse(http.StatusNotFound, "Direct uploads to the bucket are not enabled here.")
-	errNoObject = fail(ErrGone, "The file has not reached the bucket, or was removed. Please upload it again.")
-	errBusy     = Refuse(http.StatusConflict, "This file is being completed by another request. Please try again in a moment.")
+	errNoDirect      = Refuse(http.StatusNotFound, "Direct uploads to the bucket are not enabled here.")
+	errNoObject      = fail(ErrGone, "The file has not reached the bucket, or was removed. Please upload it again.")
+	errNoDirectField = Refuse(http.StatusForbidden, "Direct uploads to the bucket are not enabled for this field.")
+	errBusy          = Refuse(http.StatusConflict, "This file is being completed by another request. Please try again in a moment.")
 )
 
 // serveDirect answers a request to the direct-upload routes; rest is the
 // path after s3/.
 func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest string) {
 	ds, ok := u.store.(DirectStore)
-	if !u.direct || !ok {
+	if !u.anyDirect || !ok {
 		writeError(w, errNoDirect)
 		return
 	}
@@ -109,6 +110,9 @@ type directRequest struct {
 func (d *directRequest) admitted(field, name, typ string, size int64) (DirectUpload, error) {
 	if !validField(field) {
 		return DirectUpload{}, fail(ErrMalformed, `The upload did not say which field it is for (metadata "field").`)
+	}
+	if !d.u.directFor(field) {
+		return DirectUpload{}, errNoDirectField
 	}
 	in, rules, err := d.u.admit(d.r, d.owner, Incoming{Field: field, Name: name, Size: size, Type: typ})
 	if err != nil {

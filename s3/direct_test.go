@@ -395,6 +395,39 @@ func TestDirectOff(t *testing.T) {
 	}
 }
 
+// Rules.Direct turns direct uploads on or off for one field, against the
+// Uploader's Config.Direct: a field not allowed to go direct is refused at
+// every route that admits a file, with the usual JSON error.
+func TestDirectPerField(t *testing.T) {
+	stores, _, _ := s3Stores(t, 2)
+	for _, c := range []struct {
+		name    string
+		direct  bool
+		on, off string // a field that may go direct, and one that may not
+		fields  map[string]sticky.Rules
+	}{
+		{"off for one field", true, "doc", "avatar", map[string]sticky.Rules{"avatar": {Direct: sticky.DirectOff}}},
+		{"on for one field", false, "video", "doc", map[string]sticky.Rules{"video": {Direct: sticky.DirectOn}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			site := storetest.NewSite(t, sticky.Config{Store: stores[0], Identity: userHeader, Direct: c.direct, Fields: c.fields})
+			stores = stores[1:]
+			alice := newDirect(t, site, "alice")
+			if status, p, rep := alice.params(c.on, "a.txt", 10); status != http.StatusOK || p.URL == "" {
+				t.Errorf("params for %s: %d %+v", c.on, status, rep)
+			}
+			if status, _, rep := alice.params(c.off, "a.txt", 10); status != http.StatusForbidden || rep.Message() == "" {
+				t.Errorf("params for %s: %d %+v, want 403 with a sentence", c.off, status, rep)
+			}
+			var rep storetest.Reply
+			body := map[string]any{"filename": "a.bin", "metadata": map[string]string{"field": c.off, "size": "10"}}
+			if status := alice.call(http.MethodPost, "/multipart", body, &rep); status != http.StatusForbidden || rep.Message() == "" {
+				t.Errorf("create for %s: %d %+v, want 403 with a sentence", c.off, status, rep)
+			}
+		})
+	}
+}
+
 func mustDisk(t *testing.T) *sticky.DiskStore {
 	s, err := sticky.NewDiskStore(t.TempDir())
 	if err != nil {
