@@ -152,6 +152,18 @@ test('a part cut off is signed and sent again after backoff; the others go on', 
   assert.equal(puts(s).at(-1).url, 'http://bucket.test/part1');
 });
 
+test('parts cut off together wait as one: 1 s each, then 2 s each', () => {
+  const s = multipart();
+  signAll(s);
+  for (const p of puts(s)) s.answer(p, 0);
+  assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…', 'Connection lost, retrying in 1 s…', 'Connection lost, retrying in 1 s…']);
+  s.timers.tick(1000);
+  signAll(s);
+  assert.equal(puts(s).length, 3, 'all three sent again after 1 s');
+  for (const p of puts(s)) s.answer(p, 0);
+  assert.deepEqual(s.said.slice(3), ['Connection lost, retrying in 2 s…', 'Connection lost, retrying in 2 s…', 'Connection lost, retrying in 2 s…']);
+});
+
 test('a part without progress for options.stall counts as cut off', () => {
   const s = multipart();
   signAll(s);

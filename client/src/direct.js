@@ -13,7 +13,7 @@
 
 function toBucket(upload) {
   var file = upload.file, size = file.size, base = upload.url, mark = fingerprint(file, upload.field, base);
-  var requests = [], timers = [], ended, tries = 0, key, id, kept = {};
+  var requests = [], timers = [], ended, tries = 0, retrying = 0, key, id, kept = {};
   var partSize = Math.max(upload.chunk, 5 << 20, Math.ceil(size / 1e4)), count = Math.ceil(size / partSize) || 1;
   var etags = [], sent = [], waiting = [], loaded = [], subtle = typeof crypto === 'object' && crypto.subtle;
 
@@ -65,9 +65,11 @@ function toBucket(upload) {
   function fail(request, again, spoilt) {
     var status = request.status, wait;
     if ((retryable(status) || spoilt && status === 400) && tries < options.retries) {
-      wait = backoff(tries++);
+      // Parts cut off together wait as one, not ever longer one by one.
+      wait = backoff(retrying && tries ? tries - 1 : tries++);
+      retrying++;
       upload.say(fmt(messages.retrying, { seconds: wait / 1000 }));
-      timers.push(setTimeout(again, wait));
+      timers.push(setTimeout(function () { retrying--; again(); }, wait));
       return;
     }
     end(readReply(status, request.responseText, messages), status);
