@@ -17,7 +17,7 @@ import (
 
 // Direct uploads: the browser puts the bytes straight into the bucket of a
 // DirectStore, with presigned requests, and the app carries none of them
-// (Config.Direct). The routes are those of Uppy's Companion, below the
+// (Config.Direct, Rules.Direct). The routes are those of Uppy's Companion, below the
 // mount's s3/, so Uppy's AWS S3 plugin works unchanged:
 //
 //	GET    s3/params?filename=&type=&metadata[field]=   a presigned POST of the whole file

@@ -372,7 +372,7 @@ func (u *Uploader) directFor(field string) bool {
 
 // ServeHTTP answers the upload endpoint (POST at the mount path), the
 // resumable endpoint (tus 1.0, at tus/ below it; see TusURL), the
-// direct-upload routes (at s3/, with Config.Direct) and the client assets
+// direct-upload routes (at s3/, with Config.Direct or a Rules.Direct) and the client assets
 // below it. Mount the Uploader at its Path, for every path below it,
 // without stripping the prefix: mux.Handle("/uploads/", up); Check tells
 // whether a router does.
