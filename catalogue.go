@@ -452,6 +452,24 @@ var catalogue = map[string][4]string{
 		"Le fichier n'est pas arrivé dans le bucket, ou a été supprimé. Veuillez l'envoyer de nouveau.",
 		"El archivo no ha llegado al bucket o se ha eliminado. Súbalo de nuevo.",
 	},
+	"direct.field_disabled": {
+		"Direct uploads to the bucket are not enabled for this field.",
+		"Für dieses Feld ist das direkte Hochladen in den Bucket nicht aktiviert.",
+		"L'envoi direct vers le bucket n'est pas activé pour ce champ.",
+		"La subida directa al bucket no está activada para este campo.",
+	},
+	"direct.part_checksum": {
+		"Parts can carry only a SHA-256 checksum.",
+		"Teile können nur eine SHA-256-Prüfsumme tragen.",
+		"Les parties ne peuvent porter qu'une somme de contrôle SHA-256.",
+		"Las partes solo pueden llevar una suma de comprobación SHA-256.",
+	},
+	"direct.bad_checksum": {
+		"The SHA-256 checksum is not 32 bytes in base64.",
+		"Die SHA-256-Prüfsumme besteht nicht aus 32 Bytes in Base64.",
+		"La somme de contrôle SHA-256 ne fait pas 32 octets en base64.",
+		"La suma de comprobación SHA-256 no tiene 32 bytes en base64.",
+	},
 	"direct.busy": {
 		"This file is being completed by another request. Please try again in a moment.",
 		"Diese Datei wird gerade von einer anderen Anfrage abgeschlossen. Bitte versuchen Sie es gleich noch einmal.",

@@ -11,8 +11,8 @@ import (
 // Check sends a probe through h, the app's handler as it is served, for
 // each kind of request the client script makes below Config.Path (the
 // upload endpoint, the script, the stylesheet, the resumable endpoint and
-// an upload on it, and the direct-upload routes with Config.Direct), and
-// returns an error naming every probe that did not reach the Uploader at
+// an upload on it, and the direct-upload routes when some field may go
+// direct), and returns an error naming every probe that did not reach the Uploader at
 // its full path. A router that matches only the mount path itself (chi's
 // r.Handle("/uploads/", up)), a mount at another path, or a prefix
 // stripped on the way all fail here rather than, silently, in the browser,
@@ -36,7 +36,7 @@ func (u *Uploader) Check(h http.Handler) error {
 		{http.MethodOptions, u.TusURL(), "the resumable endpoint"},
 		{http.MethodPatch, u.TusURL() + "0123456789abcdef", "a resumable upload"},
 	}
-	if u.direct {
+	if u.anyDirect {
 		probes = append(probes, struct{ method, path, what string }{http.MethodGet, u.path + directPrefix + "params", "the direct-upload routes"})
 	}
 	var errs []error

@@ -2,6 +2,8 @@ package sticky
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -15,7 +17,7 @@ import (
 
 // Direct uploads: the browser puts the bytes straight into the bucket of a
 // DirectStore, with presigned requests, and the app carries none of them
-// (Config.Direct). The routes are those of Uppy's Companion, below the
+// (Config.Direct, Rules.Direct). The routes are those of Uppy's Companion, below the
 // mount's s3/, so Uppy's AWS S3 plugin works unchanged:
 //
 //	GET    s3/params?filename=&type=&metadata[field]=   a presigned POST of the whole file
@@ -45,16 +47,17 @@ const directExpiry = time.Hour
 const maxPartNumber = 10000
 
 var (
-	errNoDirect = refuse(http.StatusNotFound, "direct.disabled")
-	errNoObject = fail(ErrGone, "direct.no_object")
-	errBusy     = refuse(http.StatusConflict, "direct.busy")
+	errNoDirect      = refuse(http.StatusNotFound, "direct.disabled")
+	errNoObject      = fail(ErrGone, "direct.no_object")
+	errNoDirectField = refuse(http.StatusForbidden, "direct.field_disabled")
+	errBusy          = refuse(http.StatusConflict, "direct.busy")
 )
 
 // serveDirect answers a request to the direct-upload routes; rest is the
 // path after s3/.
 func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest string) {
 	ds, ok := u.store.(DirectStore)
-	if !u.direct || !ok {
+	if !u.anyDirect || !ok {
 		writeError(w, r, errNoDirect)
 		return
 	}
@@ -110,6 +113,9 @@ func (d *directRequest) admitted(field, name, typ string, size int64) (DirectUpl
 	if !validField(field) {
 		return DirectUpload{}, fail(ErrMalformed, "upload.no_field_metadata")
 	}
+	if !d.u.directFor(field) {
+		return DirectUpload{}, errNoDirectField
+	}
 	in, rules, err := d.u.admit(d.r, d.owner, Incoming{Field: field, Name: name, Size: size, Type: typ})
 	if err != nil {
 		return DirectUpload{}, err
@@ -140,7 +146,8 @@ func declaredSize(s string) (int64, error) {
 
 // params presigns a POST of the whole file, as Companion's GET s3/params.
 // Uppy sends the file's meta as metadata[...]; the size, when declared,
-// comes as size or metadata[size].
+// comes as size or metadata[size]; sticky's client sends the file's
+// SHA-256 (base64) as sha256, which the bucket then checks.
 func (d *directRequest) params() {
 	done, err := d.u.startUpload(d.r.Context(), d.w, d.owner) // a new upload: rate and cap
 	if err != nil {
@@ -159,6 +166,10 @@ func (d *directRequest) params() {
 		writeError(d.w, d.r, err)
 		return
 	}
+	if up.SHA256, err = checksumParam(q.Get("sha256")); err != nil {
+		writeError(d.w, d.r, err)
+		return
+	}
 	link, fields, err := d.ds.PresignPost(d.r.Context(), up, directExpiry)
 	if err != nil {
 		writeError(d.w, d.r, d.u.storeFailure(err))
@@ -174,6 +185,7 @@ func (d *directRequest) create() {
 		Type     string            `json:"type"`
 		Size     json.Number       `json:"size"`
 		Metadata map[string]string `json:"metadata"`
+		Checksum string            `json:"checksum"` // "sha256": every part will carry its own
 	}
 	if err := d.readJSON(&body); err != nil {
 		writeError(d.w, d.r, err)
@@ -187,6 +199,14 @@ func (d *directRequest) create() {
 	up, err := d.admitted(body.Metadata["field"], cmp(body.Filename, body.Metadata["name"]), body.Type, size)
 	if err != nil {
 		writeError(d.w, d.r, err)
+		return
+	}
+	switch body.Checksum {
+	case "sha256":
+		up.PartChecksums = true
+	case "":
+	default:
+		writeError(d.w, d.r, fail(ErrMalformed, "direct.part_checksum"))
 		return
 	}
 	id, err := d.ds.CreateMultipart(d.r.Context(), up)
@@ -226,7 +246,12 @@ func (d *directRequest) signPart(uploadID, number string) {
 		writeError(d.w, d.r, err)
 		return
 	}
-	link, header, err := d.ds.PresignPart(d.r.Context(), name, uploadID, DirectPart{Number: int32(n), Size: max(size, 0), SHA256: q.Get("sha256")}, directExpiry)
+	sum, err := checksumParam(q.Get("sha256"))
+	if err != nil {
+		writeError(d.w, d.r, err)
+		return
+	}
+	link, header, err := d.ds.PresignPart(d.r.Context(), name, uploadID, DirectPart{Number: int32(n), Size: max(size, 0), SHA256: sum}, directExpiry)
 	if err != nil {
 		writeError(d.w, d.r, d.u.storeFailure(err))
 		return
@@ -234,11 +259,13 @@ func (d *directRequest) signPart(uploadID, number string) {
 	writeJSON(d.w, http.StatusOK, map[string]any{"url": link, "headers": header})
 }
 
-// directPart is a part as Companion names its members.
+// directPart is a part as Companion names its members, with its
+// checksum as S3 names it.
 type directPart struct {
 	PartNumber int32  `json:"PartNumber"`
 	ETag       string `json:"ETag"`
 	Size       int64  `json:"Size,omitempty"`
+	SHA256     string `json:"ChecksumSHA256,omitempty"`
 }
 
 // listParts lists the parts already in the bucket, for a client resuming.
@@ -254,7 +281,7 @@ func (d *directRequest) listParts(uploadID string) {
 	}
 	out := make([]directPart, len(parts))
 	for i, p := range parts {
-		out[i] = directPart{PartNumber: p.Number, ETag: p.ETag, Size: p.Size}
+		out[i] = directPart{PartNumber: p.Number, ETag: p.ETag, Size: p.Size, SHA256: p.SHA256}
 	}
 	writeJSON(d.w, http.StatusOK, out)
 }
@@ -291,7 +318,7 @@ func (d *directRequest) completeMultipart(uploadID string) {
 	}
 	parts := make([]DirectPart, len(body.Parts))
 	for i, p := range body.Parts {
-		parts[i] = DirectPart{Number: p.PartNumber, ETag: p.ETag}
+		parts[i] = DirectPart{Number: p.PartNumber, ETag: p.ETag, SHA256: p.SHA256}
 	}
 	ctx := d.r.Context()
 	location, err := d.ds.CompleteMultipart(ctx, name, uploadID, parts)
@@ -339,7 +366,8 @@ func (d *directRequest) claim(name, uploadID, location string) {
 // refuses it removes it. A claim made already is answered again from its
 // receipt.
 func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name, uploadID string) (reply, error) {
-	size, meta, err := ds.HeadObject(ctx, name)
+	obj, err := ds.HeadObject(ctx, name)
+	size, meta := obj.Size, obj.Meta
 	if errors.Is(err, handler.ErrNotFound) {
 		return reply{}, errNoObject
 	}
@@ -379,7 +407,11 @@ func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name,
 	if err != nil {
 		return reply{}, u.storeFailure(err)
 	}
-	f, err := u.accept(ctx, id, owner, unhashed)
+	sum := obj.SHA256 // the bucket's, checked as the bytes came in
+	if sum == "" {
+		sum = unhashed // taking one would mean reading the file through the app
+	}
+	f, err := u.accept(ctx, id, owner, sum)
 	if err != nil {
 		return reply{}, err
 	}
@@ -415,6 +447,14 @@ func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string)
 		return replyOf(f), nil
 	}
 	return reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: u.refFor(info.ID, owner, field), Extra: rec.Results}, nil
+}
+
+// checksumParam reads a SHA-256 given in base64, as S3 takes it.
+func checksumParam(s string) (string, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); s != "" && (err != nil || len(b) != sha256.Size) {
+		return "", fail(ErrMalformed, "direct.bad_checksum")
+	}
+	return s, nil
 }
 
 // readJSON reads the request's small JSON body into v.

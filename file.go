@@ -25,8 +25,10 @@ type File struct {
 	Type string
 	// SHA256 is the SHA-256 of the bytes (hexadecimal, lower case), taken
 	// as they came in and kept with the upload. Permanent.Save checks the
-	// bytes it copies against it. It is "" for a file uploaded straight to
-	// the bucket (Config.Direct), whose bytes never pass through the app.
+	// bytes it copies against it. A file uploaded straight to the bucket
+	// (Config.Direct), whose bytes never pass through the app, has the
+	// bucket's, when the bucket checked one for the whole file (sent in
+	// one POST with its checksum); else "".
 	SHA256 string
 	// Ref is the signed reference that keeps the file across a re-render.
 	Ref string

@@ -176,6 +176,7 @@ type Config struct {
 	// pass through the app: the store must be a DirectStore (the store of
 	// package sticky/s3 is), and the bucket must allow the app's origin
 	// (CORS). Every rule still applies: see docs/direct-uploads.md.
+	// Rules.Direct turns it on or off for one field.
 	Direct bool
 
 	// Language, when set, chooses the language sticky speaks to a request:
@@ -208,9 +209,23 @@ type Rules struct {
 	Accept []string
 	// MaxSize is the largest file accepted, in bytes.
 	MaxSize int64
+	// Direct turns direct uploads to the bucket on (DirectOn) or off
+	// (DirectOff) for this field, whatever Config.Direct says.
+	Direct DirectSwitch
 
 	quotaBound *Room // MaxSize is the quota's room left (see admit)
 }
+
+// DirectSwitch turns direct uploads on or off for one field (Rules.Direct).
+// Its zero value, DirectDefault, leaves it to Config.Direct.
+type DirectSwitch uint8
+
+// The choices of Rules.Direct.
+const (
+	DirectDefault DirectSwitch = iota // as Config.Direct says
+	DirectOn                          // straight to the bucket
+	DirectOff                         // through the app
+)
 
 // Uploader receives uploads, signs references to them and reads forms that
 // carry them. It is safe for concurrent use. Create one with New.
@@ -247,6 +262,7 @@ type Uploader struct {
 	words                       *phrasebook                // the messages, Config.Messages over sticky's
 	tus                         http.Handler               // the resumable endpoint, see resumable.go
 	direct                      bool                       // Config.Direct, see direct.go
+	anyDirect                   bool                       // some field may go direct: the routes are served
 }
 
 // New returns an Uploader for c, creating the default temporary directory
@@ -341,10 +357,13 @@ func New(c Config) (*Uploader, error) {
 	if u.deferLen, ok = u.store.(handler.LengthDeferrerDataStore); !ok {
 		return nil, errors.New("sticky: Config.Store must implement tusd's LengthDeferrerDataStore")
 	}
-	if _, ok := u.store.(DirectStore); c.Direct && !ok {
+	u.direct, u.anyDirect = c.Direct, c.Direct
+	for _, r := range u.fields {
+		u.anyDirect = u.anyDirect || r.Direct == DirectOn
+	}
+	if _, ok := u.store.(DirectStore); u.anyDirect && !ok {
 		return nil, fmt.Errorf("sticky: Config.Direct needs a store that browsers can upload to (a DirectStore, such as the store of package sticky/s3), not %T", u.store)
 	}
-	u.direct = c.Direct
 	tus, err := u.resumable(c.Locker)
 	if err != nil {
 		return nil, err
@@ -389,10 +408,21 @@ func (u *Uploader) rules(field string) Rules {
 	return u.def
 }
 
+// directFor reports whether field's files may go straight to the bucket.
+func (u *Uploader) directFor(field string) bool {
+	switch u.rules(field).Direct {
+	case DirectOn:
+		return true
+	case DirectOff:
+		return false
+	}
+	return u.direct
+}
+
 // ServeHTTP answers the upload endpoint (POST at the mount path), the
 // status of an upload being processed (GET at status below it; see
 // Config.ProcessWait), the resumable endpoint (tus 1.0, at tus/; see TusURL), the
-// direct-upload routes (at s3/, with Config.Direct) and the client assets
+// direct-upload routes (at s3/, with Config.Direct or a Rules.Direct) and the client assets
 // below it. Mount the Uploader at its Path, for every path below it,
 // without stripping the prefix: mux.Handle("/uploads/", up); Check tells
 // whether a router does.

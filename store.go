@@ -86,9 +86,12 @@ type DirectStore interface {
 	// PresignPost presigns a browser's POST of the whole file (an HTML
 	// form upload) as up's object. It returns the URL to post to, ending
 	// in "/", and the form fields to send before the file. The bucket
-	// must refuse any other key, metadata or size.
+	// must refuse any other key, metadata or size, and, with up.SHA256,
+	// any other bytes.
 	PresignPost(ctx context.Context, up DirectUpload, expires time.Duration) (url string, fields map[string]string, err error)
-	// CreateMultipart starts a multipart upload of up's object.
+	// CreateMultipart starts a multipart upload of up's object; with
+	// up.PartChecksums the bucket is told that every part carries its
+	// SHA-256.
 	CreateMultipart(ctx context.Context, up DirectUpload) (uploadID string, err error)
 	// PresignPart presigns the PUT of one part: a part with a Size or a
 	// SHA256 has it signed, so the bucket refuses another body. It returns
@@ -96,14 +99,15 @@ type DirectStore interface {
 	PresignPart(ctx context.Context, name, uploadID string, part DirectPart, expires time.Duration) (url string, header map[string]string, err error)
 	// ListParts lists the parts in the bucket, with their Number, ETag and Size.
 	ListParts(ctx context.Context, name, uploadID string) ([]DirectPart, error)
-	// CompleteMultipart joins parts (Number and ETag) into the object and
-	// returns its URL, if the bucket says it.
+	// CompleteMultipart joins parts (Number, ETag and, when the client
+	// gives it, SHA256) into the object and returns its URL, if the bucket
+	// says it. A part without its SHA256 takes the one the bucket lists.
 	CompleteMultipart(ctx context.Context, name, uploadID string, parts []DirectPart) (location string, err error)
 	// AbortMultipart abandons a multipart upload and its parts.
 	AbortMultipart(ctx context.Context, name, uploadID string) error
-	// HeadObject returns the size of upload name's object and the Meta it
-	// was created with.
-	HeadObject(ctx context.Context, name string) (size int64, meta map[string]string, err error)
+	// HeadObject describes upload name's object: its size, the Meta it
+	// was created with and, when the bucket knows it, its SHA-256.
+	HeadObject(ctx context.Context, name string) (DirectObject, error)
 	// DeleteObject removes upload name's object; a missing one is no error.
 	DeleteObject(ctx context.Context, name string) error
 	// Adopt makes the finished object of upload name, sent in one POST
@@ -125,6 +129,21 @@ type DirectUpload struct {
 	// Meta is recorded on the object, where the browser cannot change it,
 	// and read back by HeadObject. Keys are lower case; values ASCII.
 	Meta map[string]string
+	// SHA256 is the whole file's SHA-256 (base64), when the client gives
+	// it for a POST: the bucket then refuses any other bytes.
+	SHA256 string
+	// PartChecksums says the client sends each part with its SHA-256.
+	PartChecksums bool
+}
+
+// DirectObject is what HeadObject tells of a direct upload's object.
+type DirectObject struct {
+	Size int64
+	Meta map[string]string
+	// SHA256 is the SHA-256 of the whole object (hexadecimal), when the
+	// bucket checked one as the object came in; "" otherwise (a multipart
+	// upload's checksum is of its parts', not of the file).
+	SHA256 string
 }
 
 // DirectPart is one part of a direct multipart upload.

@@ -198,9 +198,10 @@ func (u *Uploader) UploadList(l UploadList) template.HTML {
 
 // defaults fills what a field's markup leaves empty: its id (the field's
 // name), its accept attribute (the field's rules) and its endpoint (this
-// Uploader's). It returns the resumable endpoint and, with Config.Direct,
-// the direct-upload routes, to go with an endpoint of this Uploader's; ""
-// for a custom one.
+// Uploader's). It returns the resumable endpoint and, when the field's
+// files may go straight to the bucket (Config.Direct, Rules.Direct), the
+// direct-upload routes, to go with an endpoint of this Uploader's; "" for
+// a custom one.
 func (u *Uploader) defaults(field string, id, accept, endpoint *string) (tus, direct string) {
 	if *id == "" {
 		*id = field
@@ -211,7 +212,7 @@ func (u *Uploader) defaults(field string, id, accept, endpoint *string) (tus, di
 	if *endpoint == "" {
 		*endpoint = u.path
 		tus = u.TusURL()
-		if u.direct {
+		if u.directFor(field) {
 			direct = u.path + directPrefix
 		}
 	}

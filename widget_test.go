@@ -337,7 +337,11 @@ type presigningDisk struct {
 
 func TestWidgetDirect(t *testing.T) {
 	plain, _ := newTestUploader(t, Config{})
-	direct, _ := newTestUploader(t, Config{Direct: true, Store: presigningDisk{DiskStore: diskAt(t, t.TempDir())}})
+	direct, _ := newTestUploader(t, Config{Direct: true, Store: presigningDisk{DiskStore: diskAt(t, t.TempDir())},
+		Fields: map[string]Rules{"avatar": {Direct: DirectOff}}})
+	// Off for the Uploader, on for one field.
+	one, _ := newTestUploader(t, Config{Store: presigningDisk{DiskStore: diskAt(t, t.TempDir())},
+		Fields: map[string]Rules{"video": {Direct: DirectOn}, "avatar": {}}})
 	for _, c := range []struct {
 		name string
 		doc  string
@@ -347,11 +351,19 @@ func TestWidgetDirect(t *testing.T) {
 		{"direct field", string(direct.Widget(Widget{Name: "file"})), "/uploads/s3/"},
 		{"direct list", string(direct.UploadList(UploadList{Field: "pics"})), "/uploads/s3/"},
 		{"custom endpoint", string(direct.Widget(Widget{Name: "file", Endpoint: "/mine/"})), ""},
+		{"a field turned off", string(direct.Widget(Widget{Name: "avatar"})), ""},
+		{"a field turned on", string(one.Widget(Widget{Name: "video"})), "/uploads/s3/"},
+		{"a list turned on", string(one.UploadList(UploadList{Field: "video"})), "/uploads/s3/"},
+		{"the others", string(one.Widget(Widget{Name: "avatar"})), ""},
+		{"a field not listed", string(one.Widget(Widget{Name: "file"})), ""},
 	} {
 		got, ok := tagAttr(t, c.doc, wrapperTag, "data-direct")
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("%s: data-direct %q (present %v), want %q", c.name, got, ok, c.want)
 		}
 		checkMarkup(t, c.doc)
+	}
+	if _, err := New(Config{Keys: testKeys, Store: diskAt(t, t.TempDir()), Fields: map[string]Rules{"video": {Direct: DirectOn}}}); err == nil {
+		t.Error("New with a field going direct and a disk store: no error")
 	}
 }

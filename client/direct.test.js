@@ -14,15 +14,16 @@ class FormData {
 
 // A direct upload of a file of size bytes against a fake mount and bucket:
 // parts of 5 MiB above a threshold of 8 MiB.
-function setup(size, kept = {}) {
+function setup(size, kept = {}, globals = {}) {
   const { XMLHttpRequest, sent } = xhr();
   const timers = clock();
   const localStorage = storage(kept);
   const page = load(['defaults', 'format', 'reply', 'resume', 'tus-protocol', 'direct'], {
     XMLHttpRequest, FormData, localStorage,
-    setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout,
+    setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, ...globals,
   });
-  const file = { name: 'film mov.bin', size, type: 'video/quicktime', lastModified: 7, slice: (start, end) => ({ start, end }) };
+  const bytes = (start, end) => ({ start, end, arrayBuffer: async () => new Uint8Array(end - start).buffer });
+  const file = { name: 'film mov.bin', size, type: 'video/quicktime', lastModified: 7, slice: bytes, arrayBuffer: bytes(0, size).arrayBuffer };
   const said = [];
   const progress = [];
   const done = [];
@@ -151,6 +152,18 @@ test('a part cut off is signed and sent again after backoff; the others go on', 
   assert.equal(puts(s).at(-1).url, 'http://bucket.test/part1');
 });
 
+test('parts cut off together wait as one: 1 s each, then 2 s each', () => {
+  const s = multipart();
+  signAll(s);
+  for (const p of puts(s)) s.answer(p, 0);
+  assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…', 'Connection lost, retrying in 1 s…', 'Connection lost, retrying in 1 s…']);
+  s.timers.tick(1000);
+  signAll(s);
+  assert.equal(puts(s).length, 3, 'all three sent again after 1 s');
+  for (const p of puts(s)) s.answer(p, 0);
+  assert.deepEqual(s.said.slice(3), ['Connection lost, retrying in 2 s…', 'Connection lost, retrying in 2 s…', 'Connection lost, retrying in 2 s…']);
+});
+
 test('a part without progress for options.stall counts as cut off', () => {
   const s = multipart();
   signAll(s);
@@ -217,4 +230,43 @@ test('a claim the server is still busy with (409) is asked again', () => {
   s.timers.tick(1000);
   s.answer(s.open()[0], 200, stored);
   assert.equal(s.done[0].ok, true);
+});
+
+// A browser that takes SHA-256s: a fake digest, the length's low byte 32 times.
+const hashing = {
+  btoa,
+  crypto: { subtle: { digest: async (algorithm, buffer) => (assert.equal(algorithm, 'SHA-256'), new Uint8Array(32).fill(buffer.byteLength % 256).buffer) } },
+};
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test('with SHA-256s: the file sent whole declares its checksum, and a POST the bucket refuses (400: spoilt) is sent again', async () => {
+  const s = setup(3, {}, hashing);
+  await settle();
+  const sum = encodeURIComponent(Buffer.alloc(32, 3).toString('base64'));
+  assert.equal(s.open()[0].url, base + 'params?filename=film%20mov.bin&type=video%2Fquicktime&metadata[field]=doc&size=3&sha256=' + sum);
+  s.answer(s.open()[0], 200, JSON.stringify({ url: 'http://bucket.test/b/', fields: { 'x-amz-checksum-sha256': 'S' }, key: 'k' }));
+  s.answer(s.open()[0], 400, '<Error><Code>BadDigest</Code></Error>');
+  assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…']);
+  s.timers.tick(1000);
+  assert.equal(s.open()[0].method, 'POST');
+  s.answer(s.open()[0], 204);
+  s.answer(s.open()[0], 200, stored);
+  assert.equal(s.done[0].ok, true);
+});
+
+test('with SHA-256s: the multipart upload asks for them, each part is signed with its own, and a part refused (400) is sent again', async () => {
+  const s = setup(12 * MiB, undefined, hashing);
+  const create = s.open()[0];
+  assert.equal(JSON.parse(create.body).checksum, 'sha256');
+  s.answer(create, 200, '{"key":"tmp/k2","uploadId":"U1"}');
+  await settle();
+  const five = encodeURIComponent(Buffer.alloc(32, (5 * MiB) % 256).toString('base64'));
+  assert.equal(s.open()[0].url, base + `multipart/U1/1?key=tmp%2Fk2&size=${5 * MiB}&sha256=${five}`);
+  signAll(s);
+  const [p1] = puts(s);
+  s.answer(p1, 400, '<Error><Code>BadDigest</Code></Error>');
+  assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…']);
+  s.timers.tick(1000);
+  await settle();
+  assert.match(s.open().at(-1).url, /multipart\/U1\/1\?.*&sha256=/, 'part 1 signed again');
 });

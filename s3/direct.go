@@ -1,7 +1,11 @@
 package s3
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +67,8 @@ func metadata(m map[string]string) map[string]string {
 // PresignPost presigns a browser's POST of the whole file as the object of
 // upload up.Name: its key, metadata and size are conditions of the signed
 // policy, so the bucket refuses any other (a size of -1 is bound to
-// 1..up.MaxSize). It implements sticky.DirectStore.
+// 1..up.MaxSize), and so is up.SHA256, which the bucket checks the bytes
+// against. It implements sticky.DirectStore.
 func (s *Store) PresignPost(ctx context.Context, up sticky.DirectUpload, expires time.Duration) (url string, fields map[string]string, err error) {
 	p, err := s.presigner()
 	if err != nil {
@@ -73,10 +78,16 @@ func (s *Store) PresignPost(ctx context.Context, up sticky.DirectUpload, expires
 	if up.Size < 0 {
 		low, high = 1, up.MaxSize
 	}
-	meta := metadata(up.Meta)
+	signed := map[string]string{}
+	for k, v := range metadata(up.Meta) {
+		signed["x-amz-meta-"+k] = v
+	}
+	if up.SHA256 != "" {
+		signed["x-amz-checksum-sha256"] = up.SHA256
+	}
 	conditions := []any{[]any{"content-length-range", low, high}}
-	for k, v := range meta {
-		conditions = append(conditions, map[string]string{"x-amz-meta-" + k: v})
+	for k, v := range signed {
+		conditions = append(conditions, map[string]string{k: v})
 	}
 	req, err := p.PresignPostObject(ctx, &awss3.PutObjectInput{
 		Bucket: aws.String(s.store.Bucket),
@@ -88,8 +99,8 @@ func (s *Store) PresignPost(ctx context.Context, up sticky.DirectUpload, expires
 	if err != nil {
 		return "", nil, fmt.Errorf("sticky/s3: presigning a POST: %w", err)
 	}
-	for k, v := range meta {
-		req.Values["x-amz-meta-"+k] = v
+	for k, v := range signed {
+		req.Values[k] = v
 	}
 	// Clients add the key to the URL to name the object.
 	url = req.URL
@@ -100,13 +111,19 @@ func (s *Store) PresignPost(ctx context.Context, up sticky.DirectUpload, expires
 }
 
 // CreateMultipart starts the multipart upload of upload up.Name's object,
-// with up.Meta recorded on it. It implements sticky.DirectStore.
+// with up.Meta recorded on it, and ChecksumAlgorithm SHA256 when each part
+// will carry its SHA-256 (the bucket then refuses a part without one). It
+// implements sticky.DirectStore.
 func (s *Store) CreateMultipart(ctx context.Context, up sticky.DirectUpload) (uploadID string, err error) {
-	out, err := s.store.Service.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
+	in := &awss3.CreateMultipartUploadInput{
 		Bucket:   aws.String(s.store.Bucket),
 		Key:      aws.String(s.ObjectKey(up.Name)),
 		Metadata: metadata(up.Meta),
-	})
+	}
+	if up.PartChecksums {
+		in.ChecksumAlgorithm = types.ChecksumAlgorithmSha256
+	}
+	out, err := s.store.Service.CreateMultipartUpload(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("sticky/s3: creating a multipart upload: %w", err)
 	}
@@ -164,7 +181,7 @@ func (s *Store) ListParts(ctx context.Context, name, uploadID string) ([]sticky.
 			return nil, s.directError("listing the parts of", name, err)
 		}
 		for _, p := range out.Parts {
-			parts = append(parts, sticky.DirectPart{Number: aws.ToInt32(p.PartNumber), ETag: aws.ToString(p.ETag), Size: aws.ToInt64(p.Size)})
+			parts = append(parts, sticky.DirectPart{Number: aws.ToInt32(p.PartNumber), ETag: aws.ToString(p.ETag), Size: aws.ToInt64(p.Size), SHA256: aws.ToString(p.ChecksumSHA256)})
 		}
 		if !aws.ToBool(out.IsTruncated) {
 			return parts, nil
@@ -174,11 +191,22 @@ func (s *Store) ListParts(ctx context.Context, name, uploadID string) ([]sticky.
 }
 
 // CompleteMultipart joins the parts into the object and returns its URL.
-// It implements sticky.DirectStore.
+// The bucket wants each part's checksum again when the parts carried
+// theirs: a part given without its SHA256 takes the one the bucket lists
+// for it. It implements sticky.DirectStore.
 func (s *Store) CompleteMultipart(ctx context.Context, name, uploadID string, parts []sticky.DirectPart) (location string, err error) {
+	var listed map[int32]string
 	done := make([]types.CompletedPart, len(parts))
 	for i, p := range parts {
 		done[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
+		if p.SHA256 == "" && listed == nil {
+			if listed, err = s.partChecksums(ctx, name, uploadID); err != nil {
+				return "", err
+			}
+		}
+		if sum := cmp.Or(p.SHA256, listed[p.Number]); sum != "" {
+			done[i].ChecksumSHA256 = aws.String(sum)
+		}
 	}
 	out, err := s.store.Service.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
 		Bucket:          aws.String(s.store.Bucket),
@@ -190,6 +218,22 @@ func (s *Store) CompleteMultipart(ctx context.Context, name, uploadID string, pa
 		return "", s.directError("completing", name, err)
 	}
 	return aws.ToString(out.Location), nil
+}
+
+// partChecksums are the SHA-256 checksums of the parts in the bucket, by
+// number; none for an upload whose parts carried none.
+func (s *Store) partChecksums(ctx context.Context, name, uploadID string) (map[int32]string, error) {
+	parts, err := s.ListParts(ctx, name, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	sums := make(map[int32]string, len(parts))
+	for _, p := range parts {
+		if p.SHA256 != "" {
+			sums[p.Number] = p.SHA256
+		}
+	}
+	return sums, nil
 }
 
 // AbortMultipart abandons a multipart upload and the parts it has. It
@@ -206,24 +250,30 @@ func (s *Store) AbortMultipart(ctx context.Context, name, uploadID string) error
 	return nil
 }
 
-// HeadObject returns the size of upload name's object and the metadata
-// recorded on it, or an error wrapping handler.ErrNotFound when it is not
-// in the bucket. It implements sticky.DirectStore.
-func (s *Store) HeadObject(ctx context.Context, name string) (size int64, meta map[string]string, err error) {
+// HeadObject returns the size of upload name's object, the metadata
+// recorded on it and its SHA-256 when the bucket checked one for the whole
+// object, or an error wrapping handler.ErrNotFound when it is not in the
+// bucket. It implements sticky.DirectStore.
+func (s *Store) HeadObject(ctx context.Context, name string) (sticky.DirectObject, error) {
 	out, err := s.store.Service.HeadObject(ctx, &awss3.HeadObjectInput{
-		Bucket: aws.String(s.store.Bucket),
-		Key:    aws.String(s.ObjectKey(name)),
+		Bucket:       aws.String(s.store.Bucket),
+		Key:          aws.String(s.ObjectKey(name)),
+		ChecksumMode: types.ChecksumModeEnabled,
 	})
 	if err != nil {
-		return 0, nil, s.directError("looking up", name, err)
+		return sticky.DirectObject{}, s.directError("looking up", name, err)
 	}
-	meta = map[string]string{}
+	obj := sticky.DirectObject{Size: aws.ToInt64(out.ContentLength), Meta: map[string]string{}}
 	for k, v := range out.Metadata {
 		if k, ok := strings.CutPrefix(strings.ToLower(k), metaPrefix); ok {
-			meta[k] = v
+			obj.Meta[k] = v
 		}
 	}
-	return aws.ToInt64(out.ContentLength), meta, nil
+	// A multipart upload's SHA-256 is of its parts' ("...-40"), not the file's.
+	if sum, err := base64.StdEncoding.DecodeString(aws.ToString(out.ChecksumSHA256)); err == nil && len(sum) == sha256.Size && out.ChecksumType != types.ChecksumTypeComposite {
+		obj.SHA256 = hex.EncodeToString(sum)
+	}
+	return obj, nil
 }
 
 // DeleteObject removes upload name's object. It implements

@@ -3,6 +3,8 @@ package s3_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -238,7 +240,8 @@ func TestDirectPost(t *testing.T) {
 }
 
 // A multipart upload: parts presigned one at a time (one with its size
-// signed, which the bucket then holds to), listed to resume, joined and
+// signed, which the bucket then holds to, refusing a body shorter or
+// longer), listed to resume, joined and
 // claimed; then aborting one, and another user refused at every route.
 func TestDirectMultipart(t *testing.T) {
 	site, srv, bucket := directSite(t, sticky.Config{MaxSize: 64 << 20})
@@ -266,8 +269,10 @@ func TestDirectMultipart(t *testing.T) {
 			t.Fatalf("sign part %d: %d", i+1, status)
 		}
 		if i == 1 {
-			if status, _ := put(t, s.URL, s.Headers, piece[:len(piece)-1]); status > 0 && status < 400 { // 0: cut off
-				t.Errorf("part 2, shorter than its signed size: the bucket answered %d", status)
+			for _, body := range [][]byte{piece[:len(piece)-1], append(piece[:len(piece):len(piece)], 'x')} {
+				if status, _ := put(t, s.URL, s.Headers, body); status > 0 && status < 400 { // 0: cut off
+					t.Errorf("part 2, %d bytes where %d are signed: the bucket answered %d", len(body), len(piece), status)
+				}
 			}
 		}
 		if status, etag := put(t, s.URL, s.Headers, piece); status != http.StatusOK || etag == "" {
@@ -382,6 +387,107 @@ func TestDirectRefusals(t *testing.T) {
 	}
 }
 
+// sha256b64 is data's SHA-256 as S3 takes it.
+func sha256b64(data []byte) string {
+	sum := sha256.Sum256(data)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// With checksums: a POST whose form holds the file's SHA-256, and a
+// multipart upload whose parts each carry theirs, are refused by the
+// bucket when the bytes are not the ones summed; the POST's file takes
+// the bucket's checksum as its own (File.SHA256, sha256 in the reply).
+func TestDirectChecksums(t *testing.T) {
+	site, _, _ := directSite(t, sticky.Config{MaxSize: 64 << 20})
+	alice := newDirect(t, site, "alice")
+	data := randomBytes(200_000)
+	other := append([]byte{data[0] ^ 1}, data[1:]...) // one bit flipped on the way
+
+	q := url.Values{"filename": {"sum.bin"}, "type": {"application/octet-stream"}, "metadata[field]": {"doc"}, "size": {strconv.Itoa(len(data))}, "sha256": {sha256b64(data)}}
+	var p presignedPost
+	if status := alice.call(http.MethodGet, "/params?"+q.Encode(), nil, &p); status != http.StatusOK || p.Fields["x-amz-checksum-sha256"] != sha256b64(data) {
+		t.Fatalf("params with a checksum: %d %+v", status, p)
+	}
+	if status, msg := post(t, p, other); status < 400 {
+		t.Errorf("a POST of other bytes than summed: the bucket answered %d %s", status, msg)
+	}
+	tampered := presignedPost{URL: p.URL, Fields: map[string]string{}}
+	for k, v := range p.Fields {
+		tampered.Fields[k] = v
+	}
+	tampered.Fields["x-amz-checksum-sha256"] = sha256b64(other)
+	if status, _ := post(t, tampered, other); status < 400 {
+		t.Errorf("the bucket took a form whose checksum was changed: %d", status)
+	}
+	if status, msg := post(t, p, data); status >= 300 {
+		t.Fatalf("POST: %d %s", status, msg)
+	}
+	var got struct {
+		directReply
+		SHA256 string `json:"sha256"`
+	}
+	if status := alice.call(http.MethodPost, "/complete?key="+url.QueryEscape(p.Key), nil, &got); status != http.StatusOK || !got.IsValid {
+		t.Fatalf("claim: %d %+v", status, got)
+	}
+	if want := fmt.Sprintf("%x", sha256.Sum256(data)); got.SHA256 != want {
+		t.Errorf("the claim's sha256 is %q, want the bucket's %q", got.SHA256, want)
+	}
+	if f, err := site.Kept(t.Context(), "doc", got.Stored); err != nil || f.SHA256 != got.SHA256 {
+		t.Errorf("the kept file: %v, SHA256 %q", err, f.SHA256)
+	}
+	q.Set("sha256", "not base64")
+	var rep storetest.Reply
+	if status := alice.call(http.MethodGet, "/params?"+q.Encode(), nil, &rep); status != http.StatusBadRequest || rep.Message() == "" {
+		t.Errorf("a malformed checksum: %d %+v, want 400", status, rep)
+	}
+
+	// Parts, each with its checksum.
+	big := randomBytes(6 << 20)
+	pieces := [][]byte{big[:5<<20], big[5<<20:]}
+	var created struct{ Key, UploadID string }
+	body := map[string]any{"filename": "parts.bin", "metadata": map[string]string{"field": "doc", "size": strconv.Itoa(len(big))}, "checksum": "sha256"}
+	if status := alice.call(http.MethodPost, "/multipart", body, &created); status != http.StatusOK {
+		t.Fatalf("create: %d", status)
+	}
+	route := "/multipart/" + url.PathEscape(created.UploadID)
+	key := "?key=" + url.QueryEscape(created.Key)
+	var done []map[string]any
+	for i, piece := range pieces {
+		var s struct {
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
+		}
+		n := strconv.Itoa(i + 1)
+		if status := alice.call(http.MethodGet, route+"/"+n+key+"&size="+strconv.Itoa(len(piece))+"&sha256="+url.QueryEscape(sha256b64(piece)), nil, &s); status != http.StatusOK {
+			t.Fatalf("sign part %s: %d", n, status)
+		}
+		if s.Headers["X-Amz-Checksum-Sha256"] != sha256b64(piece) {
+			t.Errorf("part %s: the checksum is not among the signed headers: %v", n, s.Headers)
+		}
+		flipped := append([]byte{piece[0] ^ 1}, piece[1:]...)
+		if status, _ := put(t, s.URL, s.Headers, flipped); status > 0 && status < 400 {
+			t.Errorf("part %s with a bit flipped: the bucket answered %d", n, status)
+		}
+		status, etag := put(t, s.URL, s.Headers, piece)
+		if status != http.StatusOK {
+			t.Fatalf("PUT part %s: %d", n, status)
+		}
+		done = append(done, map[string]any{"PartNumber": i + 1, "ETag": etag}) // the server adds the checksums
+	}
+	var parts []struct {
+		PartNumber     int
+		ChecksumSHA256 string
+	}
+	if status := alice.call(http.MethodGet, route+key, nil, &parts); status != http.StatusOK || len(parts) != 2 || parts[1].ChecksumSHA256 != sha256b64(pieces[1]) {
+		t.Errorf("list parts: %d %+v, want their checksums", status, parts)
+	}
+	var joined directReply
+	if status := alice.call(http.MethodPost, route+"/complete"+key, map[string]any{"parts": done}, &joined); status != http.StatusOK || !joined.IsValid {
+		t.Fatalf("complete: %d %+v", status, joined)
+	}
+	wantKept(t, site, "doc", joined.Stored, "parts.bin", big)
+}
+
 // Without Config.Direct, or with a store that cannot presign, there are no
 // direct uploads.
 func TestDirectOff(t *testing.T) {
@@ -392,6 +498,39 @@ func TestDirectOff(t *testing.T) {
 	}
 	if _, err := sticky.New(sticky.Config{Keys: [][]byte{storetest.Key}, Direct: true, Store: mustDisk(t)}); err == nil {
 		t.Error("New with Direct and a disk store: no error")
+	}
+}
+
+// Rules.Direct turns direct uploads on or off for one field, against the
+// Uploader's Config.Direct: a field not allowed to go direct is refused at
+// every route that admits a file, with the usual JSON error.
+func TestDirectPerField(t *testing.T) {
+	stores, _, _ := s3Stores(t, 2)
+	for _, c := range []struct {
+		name    string
+		direct  bool
+		on, off string // a field that may go direct, and one that may not
+		fields  map[string]sticky.Rules
+	}{
+		{"off for one field", true, "doc", "avatar", map[string]sticky.Rules{"avatar": {Direct: sticky.DirectOff}}},
+		{"on for one field", false, "video", "doc", map[string]sticky.Rules{"video": {Direct: sticky.DirectOn}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			site := storetest.NewSite(t, sticky.Config{Store: stores[0], Identity: userHeader, Direct: c.direct, Fields: c.fields})
+			stores = stores[1:]
+			alice := newDirect(t, site, "alice")
+			if status, p, rep := alice.params(c.on, "a.txt", 10); status != http.StatusOK || p.URL == "" {
+				t.Errorf("params for %s: %d %+v", c.on, status, rep)
+			}
+			if status, _, rep := alice.params(c.off, "a.txt", 10); status != http.StatusForbidden || rep.Message() == "" {
+				t.Errorf("params for %s: %d %+v, want 403 with a sentence", c.off, status, rep)
+			}
+			var rep storetest.Reply
+			body := map[string]any{"filename": "a.bin", "metadata": map[string]string{"field": c.off, "size": "10"}}
+			if status := alice.call(http.MethodPost, "/multipart", body, &rep); status != http.StatusForbidden || rep.Message() == "" {
+				t.Errorf("create for %s: %d %+v, want 403 with a sentence", c.off, status, rep)
+			}
+		})
 	}
 }
 

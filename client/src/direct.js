@@ -5,15 +5,26 @@
 // resume.js keeps tus uploads ({key, id, expires, etags}), so that a
 // reload resumes it: a part the bucket acknowledged is not sent again if
 // the bucket still lists it with the same ETag (a part cut off may be
-// listed too, and not whole). Once
-// the bytes are in, the mount claims the object and answers as the
-// one-shot endpoint does.
+// listed too, and not whole). Where the browser can take a SHA-256
+// (crypto.subtle: a secure context), the file sent whole and each part
+// carry theirs, signed, and the bucket refuses bytes spoilt on the way (a
+// 400, sent again). Once the bytes are in, the mount claims the object and
+// answers as the one-shot endpoint does.
 
 function toBucket(upload) {
   var file = upload.file, size = file.size, base = upload.url, mark = fingerprint(file, upload.field, base);
-  var requests = [], timers = [], ended, tries = 0, key, id, kept = {}, msgs = upload.messages || messages;
+  var requests = [], timers = [], ended, tries = 0, retrying = 0, key, id, kept = {}, msgs = upload.messages || messages;
   var partSize = Math.max(upload.chunk, 5 << 20, Math.ceil(size / 1e4)), count = Math.ceil(size / partSize) || 1;
-  var etags = [], sent = [], waiting = [], loaded = [];
+  var etags = [], sent = [], waiting = [], loaded = [], subtle = typeof crypto === 'object' && crypto.subtle;
+
+  // then('&sha256=' and blob's SHA-256 in base64), or then('') where the
+  // browser cannot take one.
+  function sha256(blob, then) {
+    if (!subtle) return then('');
+    blob.arrayBuffer().then(function (bytes) { return subtle.digest('SHA-256', bytes); }).then(function (sum) {
+      if (!ended) then('&sha256=' + encodeURIComponent(btoa(String.fromCharCode.apply(null, new Uint8Array(sum)))));
+    }, function () { if (!ended) then(''); });
+  }
 
   // One request; then(request) once it ends, unless the upload has.
   function send(method, url, body, headers, then, progress) {
@@ -49,13 +60,16 @@ function toBucket(upload) {
     return '?key=' + encodeURIComponent(key) + (extra || '');
   }
 
-  // Again after backoff when worth it, else the end with the reply's sentence.
-  function fail(request, again) {
+  // Again after backoff when worth it (spoilt: bytes the bucket refused,
+  // damaged on the way), else the end with the reply's sentence.
+  function fail(request, again, spoilt) {
     var status = request.status, wait;
-    if (retryable(status) && tries < options.retries) {
-      wait = backoff(tries++);
+    if ((retryable(status) || spoilt && status === 400) && tries < options.retries) {
+      // Parts cut off together wait as one, not ever longer one by one.
+      wait = backoff(retrying && tries ? tries - 1 : tries++);
+      retrying++;
       upload.say(fmt(msgs.retrying, { seconds: wait / 1000 }));
-      timers.push(setTimeout(again, wait));
+      timers.push(setTimeout(function () { retrying--; again(); }, wait));
       return;
     }
     end(readReply(status, request.responseText, msgs), status);
@@ -88,9 +102,9 @@ function toBucket(upload) {
   }
 
   // The whole file in one POST of the presigned form.
-  function post() {
+  function post(sum) {
     var q = '?filename=' + encodeURIComponent(file.name) + '&type=' + encodeURIComponent(file.type) +
-      '&metadata[field]=' + encodeURIComponent(upload.field) + '&size=' + size;
+      '&metadata[field]=' + encodeURIComponent(upload.field) + '&size=' + size + sum;
     ask('GET', 'params' + q, null, function (params) {
       key = params.key;
       (function again() {
@@ -99,7 +113,7 @@ function toBucket(upload) {
         form.append('file', file);
         send('POST', params.url, form, {}, function (request) {
           if (request.status > 199 && request.status < 300) claim();
-          else fail(request, again);
+          else fail(request, again, 1);
         }, upload.progress);
       })();
     });
@@ -127,20 +141,22 @@ function toBucket(upload) {
     var start = (n - 1) * partSize, body = file.slice(start, start + length(n));
     var retry = function () { sent.splice(sent.indexOf(n), 1); waiting.unshift(n); sendParts(); };
     sent.push(n);
-    ask('GET', 'multipart/' + encodeURIComponent(id) + '/' + n + query('&size=' + length(n)), null, function (signed) {
-      send('PUT', signed.url, body, signed.headers || {}, function (request) {
-        var etag = request.getResponseHeader('ETag');
-        loaded[n - 1] = 0;
-        if (request.status > 199 && request.status < 300 && etag) {
-          etags[n - 1] = kept.etags[n - 1] = etag;
-          remember(mark, kept);
-          tries = 0;
-          sent.splice(sent.indexOf(n), 1);
-          progress();
-          return sendParts();
-        }
-        fail(request, retry);
-      }, function (bytes) { loaded[n - 1] = bytes; progress(); });
+    sha256(body, function (sum) {
+      ask('GET', 'multipart/' + encodeURIComponent(id) + '/' + n + query('&size=' + length(n) + sum), null, function (signed) {
+        send('PUT', signed.url, body, signed.headers || {}, function (request) {
+          var etag = request.getResponseHeader('ETag');
+          loaded[n - 1] = 0;
+          if (request.status > 199 && request.status < 300 && etag) {
+            etags[n - 1] = kept.etags[n - 1] = etag;
+            remember(mark, kept);
+            tries = 0;
+            sent.splice(sent.indexOf(n), 1);
+            progress();
+            return sendParts();
+          }
+          fail(request, retry, 1);
+        }, function (bytes) { loaded[n - 1] = bytes; progress(); });
+      });
     });
   }
 
@@ -156,7 +172,9 @@ function toBucket(upload) {
   }
 
   function create() {
-    ask('POST', 'multipart', { filename: file.name, type: file.type, metadata: { field: upload.field, size: String(size) } }, function (created) {
+    var body = { filename: file.name, type: file.type, metadata: { field: upload.field, size: String(size) } };
+    if (subtle) body.checksum = 'sha256'; // then every part must carry its own
+    ask('POST', 'multipart', body, function (created) {
       kept = { key: key = created.key, id: id = created.uploadId, expires: Date.now() + 864e5, etags: [] };
       remember(mark, kept);
       missing();
@@ -179,7 +197,7 @@ function toBucket(upload) {
 
   try { kept = JSON.parse(localStorage.getItem(mark)) || kept; } catch (e) { }
   kept.etags = kept.etags || [];
-  if (size <= upload.threshold) post();
+  if (size <= upload.threshold) sha256(file, post);
   else if (kept.id) {
     key = kept.key;
     id = kept.id;

@@ -72,6 +72,8 @@ func TestBrowsers(t *testing.T) {
 				"STICKY_USER":         testUser,
 				"STICKY_PASSWORD":     testPassword,
 				"STICKY_FILES":        lab.files,
+				"STICKY_DIRECT_DEMO":  lab.direct,
+				"STICKY_DIRECT_SKIP":  lab.directSkip,
 			})
 			t.Logf("%s: the suite took %v", br.name, time.Since(start).Round(time.Second))
 		})
@@ -88,6 +90,10 @@ type browserLab struct {
 	client  *clientServer
 	control *httptest.Server
 	files   string // JSON: each file's role → its path
+
+	// The demo with -direct against versitygw, its bucket behind a cable
+	// the control server cuts; or why there is none.
+	direct, directSkip string
 
 	throttle atomic.Int64 // bytes per second of the demo's one-shot uploads; 0: full speed
 }
@@ -150,6 +156,7 @@ func startBrowserLab(t *testing.T) *browserLab {
 		}
 		writeJSON(w, left)
 	})
+	lab.startDirect(t, mux)
 	lab.control = httptest.NewServer(mux)
 	t.Cleanup(lab.control.Close)
 
@@ -168,12 +175,43 @@ func startBrowserLab(t *testing.T) *browserLab {
 		"small":    writeText(t, dir, "hello.txt", 2000),
 		"checked":  writeText(t, dir, "checked notes.txt", 20<<10),
 		"tooLarge": writeText(t, dir, "bericht.txt", 21<<20), // over the demo's 20 MiB
+		"direct":   writeText(t, dir, "survey.txt", directSize),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lab.files = string(files)
 	return lab
+}
+
+// directSize is the size of the file the scenarios send straight to the
+// bucket.
+const directSize = 200 << 20
+
+// startDirect starts the demo with -direct (see directDemo), when
+// versitygw is there, and the control routes of its cable: cut, connect,
+// spoil?at= and throttle?bps= (each connection's), spoilt (whether the
+// byte was), and app: what /proc says of the demo (procFigures).
+func (lab *browserLab) startDirect(t *testing.T, mux *http.ServeMux) {
+	if _, err := needs.Find("versitygw"); err != nil && !needs.Strict() {
+		lab.directSkip = err.Error()
+		return
+	}
+	d, cable, _ := directDemo(t, "256MiB")
+	lab.direct = d.URL
+	mux.HandleFunc("POST /direct/cut", func(http.ResponseWriter, *http.Request) { cable.cut() })
+	mux.HandleFunc("POST /direct/connect", func(http.ResponseWriter, *http.Request) { cable.connect() })
+	mux.HandleFunc("POST /direct/spoil", func(w http.ResponseWriter, r *http.Request) { cable.spoil(formInt(r, "at")) })
+	mux.HandleFunc("POST /direct/throttle", func(w http.ResponseWriter, r *http.Request) { cable.bps.Store(formInt(r, "bps")) })
+	mux.HandleFunc("GET /direct/spoilt", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, cable.spoilt.Load() == 0) })
+	mux.HandleFunc("GET /direct/app", func(w http.ResponseWriter, r *http.Request) {
+		figures, err := readProc(d.PID)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, figures)
+	})
 }
 
 // slowBody reads a request's body at about bytesPerSecond, in slices of a

@@ -1,16 +1,18 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 	"github.com/stickyuploads/sticky/internal/s3test"
 )
 
@@ -24,6 +26,8 @@ type cable struct {
 	mu     sync.Mutex
 	ln     net.Listener
 	conns  map[net.Conn]bool
+	spoilt atomic.Int64 // > 0: the offset at which to flip a byte, once (see spoil)
+	bps    atomic.Int64 // > 0: bytes per second each connection may send
 }
 
 func newCable(t *testing.T, target string) *cable {
@@ -61,10 +65,36 @@ func (c *cable) connect() {
 			c.mu.Lock()
 			c.conns[in], c.conns[out] = true, true
 			c.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
+			go func() { c.relay(out, in); out.Close() }()
 			go func() { io.Copy(in, out); in.Close() }()
 		}
 	}()
+}
+
+// spoil has the cable flip one byte of what a client sends, once: the byte
+// at offset at of the first connection that sends that much. Past the
+// first megabyte of a browser's connection to the bucket, that is a byte
+// of a part, or of a file sent whole.
+func (c *cable) spoil(at int64) { c.spoilt.Store(at) }
+
+// relay copies what in sends to out, spoiling a byte and slowing down
+// when asked.
+func (c *cable) relay(out io.Writer, in io.Reader) {
+	buf := make([]byte, 32<<10)
+	var offset int64
+	for {
+		n, err := in.Read(buf)
+		if bps := c.bps.Load(); bps > 0 {
+			time.Sleep(time.Duration(int64(n) * int64(time.Second) / bps))
+		}
+		if at := c.spoilt.Load(); at > 0 && offset <= at && at < offset+int64(n) && c.spoilt.CompareAndSwap(at, 0) {
+			buf[at-offset] ^= 0x20
+		}
+		offset += int64(n)
+		if _, werr := out.Write(buf[:n]); werr != nil || err != nil {
+			return
+		}
+	}
 }
 
 // cut closes the relay and every connection through it: new ones are
@@ -85,13 +115,13 @@ func (c *cable) cut() {
 // directDemo is a demo started with -s3-* -direct against versitygw, its
 // bucket reached by browsers through a cable that the test may cut; the
 // demo sets the bucket's CORS (-s3-cors).
-func directDemo(t *testing.T) (*demo, *cable, string) {
+func directDemo(t *testing.T, maxSize string) (*demo, *cable, string) {
 	t.Helper()
 	srv := s3test.Start(t)
 	srv.SetEnv(t) // the demo inherits the keys
 	bucket := srv.NewBucket(t)
 	c := newCable(t, strings.TrimPrefix(srv.Endpoint, "http://"))
-	d := startDemoWith(t, "-s3-bucket", bucket, "-s3-endpoint", c.URL(), "-direct", "-s3-cors", "-max-size", "32MiB")
+	d := startDemoWith(t, "-s3-bucket", bucket, "-s3-endpoint", c.URL(), "-direct", "-s3-cors", "-max-size", maxSize)
 	return d, c, bucket
 }
 
@@ -119,7 +149,7 @@ func (b *browser) bucketRequests(method, bucket string) []request {
 // only signing; the form posts the reference, and the document saved is
 // the file chosen.
 func TestDirectUpload(t *testing.T) {
-	d, _, bucket := directDemo(t)
+	d, _, bucket := directDemo(t, "32MiB")
 	b := newBrowser(t, 60*time.Second)
 	b.login(t, d)
 	b.open(t, d, "/documents/new")
@@ -144,82 +174,35 @@ func TestDirectUpload(t *testing.T) {
 	b.wantNoBytesThroughApp(t)
 }
 
-// A file of 24 MiB goes up in five parts of 5 MiB; the connection to the
-// bucket is cut while the parts flow and the upload goes on once it is
-// back; then the page is reloaded mid-way, the same file chosen again,
-// and only the parts the bucket lacks are sent. The saved document is the
-// file chosen, byte for byte.
-func TestDirectUploadResumes(t *testing.T) {
-	const size, parts = 24 << 20, 5
-	d, cable, bucket := directDemo(t)
-	b := newBrowser(t, 120*time.Second)
-	b.login(t, d)
-	b.open(t, d, "/documents/new")
-	// Slow enough to act mid-way: 4 MiB/s to the bucket.
-	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-		MatchedNetworkConditions: []*network.Conditions{{URLPattern: cable.URL() + "/*", DownloadThroughput: -1, UploadThroughput: 4 << 20}},
-	}); err != nil {
-		t.Fatalf("throttling: %v", err)
-	}
-	path := writeText(t, t.TempDir(), "survey.txt", size)
-	b.chooseFile(t, path)
-	b.recordWidget(t)
-	b.waitState(t, "some progress", `s.progress >= 10`, 20*time.Second)
-
-	cable.cut()
-	b.waitState(t, "the retry", `/retrying/.test(s.status)`, 20*time.Second)
-	time.Sleep(1500 * time.Millisecond)
-	cable.connect()
-
-	// Once three parts are in the bucket, reload.
-	deadline := time.Now().Add(40 * time.Second)
-	for finished(b.bucketRequests(http.MethodPut, bucket)) < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("three parts did not reach the bucket after the cut:\n%s", b.net.report())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if s := b.recording(t); !strings.Contains(strings.Join(s.Statuses, "|"), "retrying") {
-		t.Errorf("the cut was not told: %q", s.Statuses)
-	}
-	before := len(b.bucketRequests(http.MethodPut, bucket))
-	b.open(t, d, "/documents/new")
-	b.waitState(t, "the interruption told", `/interrupted/.test(s.status)`, 5*time.Second)
-	b.chooseFile(t, path)
-	s := b.waitState(t, "the upload", `s.ref !== '' || s.error !== ''`, 60*time.Second)
-	if s.Error != "" {
-		t.Fatalf("the upload failed: %s\n%s", s, b.net.report())
-	}
-	after := b.bucketRequests(http.MethodPut, bucket)[before:]
-	if finished(after) > parts-3 || len(after) == 0 {
-		t.Errorf("after the reload %d parts were sent, want at most %d:\n%s", finished(after), parts-3, b.net.report())
-	}
-	listed := 0
-	for _, r := range b.net.requestsTo(http.MethodGet, uploadPath+"s3/multipart/") {
-		if strings.Count(strings.TrimPrefix(urlPath(r.URL), uploadPath+"s3/multipart/"), "/") == 0 {
-			listed++
-		}
-	}
-	if listed != 1 {
-		t.Errorf("the parts were listed %d times, want once", listed)
-	}
-
-	b.setTitle(t, "Survey")
-	if status := b.submit(t); status != http.StatusOK {
-		t.Fatalf("submitting: status %d", status)
-	}
-	b.checkDocument(t, d, "Survey", path)
-	b.wantNoBytesThroughApp(t)
-	t.Logf("%d PUTs to the bucket in all, %d after the reload", len(b.bucketRequests(http.MethodPut, bucket)), len(after))
+// procFigures are what /proc tells of a process.
+type procFigures struct {
+	Read int64 // bytes it has read (rchar: sockets and files)
+	RSS  int64 // its resident memory now (bytes)
+	Peak int64 // and at its peak
 }
 
-// finished counts the requests that got a 2xx.
-func finished(rs []request) int {
-	n := 0
-	for _, r := range rs {
-		if r.Finished && r.Status >= 200 && r.Status < 300 {
-			n++
-		}
+// readProc reads /proc/PID/io and /proc/PID/status.
+func readProc(pid int) (procFigures, error) {
+	ioText, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return procFigures{}, err
 	}
-	return n
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return procFigures{}, err
+	}
+	field := func(text, name string) int64 {
+		for line := range strings.Lines(text) {
+			if v, ok := strings.CutPrefix(line, name+":"); ok {
+				v = strings.TrimSpace(v)
+				n, _ := strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+				if strings.HasSuffix(v, " kB") {
+					n <<= 10
+				}
+				return n
+			}
+		}
+		return -1
+	}
+	return procFigures{Read: field(string(ioText), "rchar"), RSS: field(string(status), "VmRSS"), Peak: field(string(status), "VmHWM")}, nil
 }

@@ -74,6 +74,7 @@ const (
 type demo struct {
 	URL  string // http://127.0.0.1:PORT, no trailing slash
 	Data string // its -data directory
+	PID  int    // its process; 0 when not known
 }
 
 // startDemo runs the demo binary on a free port with its own data directory
@@ -99,7 +100,7 @@ func startDemoWith(t *testing.T, extra ...string) *demo {
 		Args: append([]string{"-addr", "127.0.0.1:0", "-data", d.Data, "-user", testUser + ":" + testPassword}, extra...),
 	})
 	p.Listen(t)
-	d.URL = p.URL
+	d.URL, d.PID = p.URL, p.PID()
 	return d
 }
 

@@ -170,6 +170,9 @@ func (d *Demo) Listen(t testing.TB) {
 	}
 }
 
+// PID is the demo's process id, to read what /proc says of it.
+func (d *Demo) PID() int { return d.cmd.Process.Pid }
+
 // Kill ends the demo with SIGKILL, as a crash or the OOM killer would:
 // nothing of it runs after that, no deferred call, no shutdown. It returns
 // once the process has exited.
