@@ -1,6 +1,6 @@
 # make test: every test, installing what it needs when it is missing.
 GO       ?= go
-FUZZTIME ?= 4s
+FUZZTIME ?= 3s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: test deps chromium firefox versitygw nginx clamd lint node unit examples loadshort e2e fuzz demo bench loadtest loadtest-cluster
