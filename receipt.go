@@ -17,7 +17,8 @@ import (
 // receiptID(file's id): written once the processors are done, it lists the
 // files they derived and keeps the reply. Resumable uploads always get one,
 // and one exists only for uploads that were answered: a complete upload
-// without it was never accepted (its server stopped while processing it).
+// without it was never accepted (its server stopped while processing it),
+// until a HEAD accepts it (see tusUpload.GetInfo).
 type receipt struct {
 	Name    string                     `json:"name"`
 	Size    int64                      `json:"size"`

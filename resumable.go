@@ -39,8 +39,8 @@ import (
 //   - The response that completes an upload carries the signed reference
 //     (Sticky-Ref) and the one-shot endpoint's JSON reply (Sticky-Reply). A
 //     receipt (see process.go) records the answer, so a client that lost it
-//     gets it again from HEAD, and a complete upload without one, whose
-//     server stopped before answering, is never handed out.
+//     gets it again from HEAD; a complete upload without one, whose server
+//     stopped before answering, is accepted by the next HEAD instead.
 //   - Each chunk is hashed on its way to the store, for the file's SHA-256,
 //     and checked against the checksum its client sent, if any (tus's
 //     checksum extension; see checksum.go).
@@ -462,7 +462,28 @@ func (t *tusUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 			case why != nil:
 				return info, tusError(ctx, why)
 			}
-			return info, tusError(ctx, errUnfinished)
+			if req.r.Method != http.MethodHead {
+				return info, tusError(ctx, errUnfinished)
+			}
+			// Its server stopped between the last byte and the answer.
+			// tusd holds the upload's lock for a HEAD, and the server
+			// completing an upload holds it until a receipt or a
+			// processing note is written: nobody else is completing it.
+			// Complete it here, so that the client need not send it again.
+			f, err := t.u.accept(ctx, info.ID, req.owner, "")
+			if err != nil {
+				return info, tusError(ctx, err)
+			}
+			if f.processing {
+				req.processing = true
+				return info, nil
+			}
+			switch rec, _, err = t.u.readReceipt(ctx, info.ID); {
+			case err != nil:
+				return info, t.u.tusStoreError(ctx, err)
+			case rec == nil:
+				return info, tusError(ctx, errUnfinished)
+			}
 		}
 		req.done = rec
 	}

@@ -2,6 +2,7 @@ package sticky
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -373,12 +375,53 @@ func TestTusIncompleteNeverHandedOut(t *testing.T) {
 	for _, p := range receipts {
 		os.Remove(p)
 	}
-	if _, res, _ := c.Offset(ctx, u); res.Status != http.StatusGone || res.Header.Get(RefHeader) != "" {
-		t.Errorf("HEAD of a complete upload without its receipt: %v %v", res, res.Header)
-	}
 	if res, _ := c.Patch(ctx, u, int64(len(data)), nil); res.Status != http.StatusGone || res.Header.Get(RefHeader) != "" || !strings.Contains(res.Body, "never completed") {
 		t.Errorf("PATCH of a complete upload without its receipt: %v", res)
 	}
+	// A HEAD, under the upload's lock, completes it instead: the client
+	// that lost its server need not send the file again.
+	n, res, err := c.Offset(ctx, u)
+	ref := res.Header.Get(RefHeader)
+	if err != nil || res.Status != http.StatusOK || n != int64(len(data)) || ref == "" {
+		t.Fatalf("HEAD of a complete upload without its receipt: %d %v %v %v", n, res, res.Header, err)
+	}
+	f, err = formFile(t, up, "alice", "doc", ref)
+	if err != nil || f.Size != int64(len(data)) || f.SHA256 != sha256Hex(data) {
+		t.Fatalf("the file the HEAD completed: %+v %v", f, err)
+	}
+	if _, again, _ := c.Offset(ctx, u); again.Header.Get(RefHeader) != ref || again.Header.Get(ReplyHeader) != res.Header.Get(ReplyHeader) {
+		t.Errorf("a second HEAD: %v, want the same reference and reply", again.Header)
+	}
+}
+
+// A HEAD that completes an upload whose server stopped runs the
+// processors as any completion does: a file they refuse is removed.
+func TestTusHeadCompletesRefuses(t *testing.T) {
+	var refusing atomic.Bool
+	_, dir, c := tusServer(t, Config{Processors: []Processor{ProcessorFunc(func(ctx context.Context, f *File) (map[string]any, error) {
+		if refusing.Load() {
+			return nil, Refuse(http.StatusUnprocessableEntity, "Not this one.")
+		}
+		return nil, nil
+	})}})
+	ctx := t.Context()
+	data := textBytes(5000)
+	u, _, err := c.Create(ctx, int64(len(data)), map[string]string{"field": "doc"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Send(ctx, u, data, 1<<20); err != nil || res.Header.Get(RefHeader) == "" {
+		t.Fatalf("sending: %v %v", res, err)
+	}
+	receipts, _ := filepath.Glob(filepath.Join(dir, "*.receipt*"))
+	for _, p := range receipts {
+		os.Remove(p)
+	}
+	refusing.Store(true)
+	if _, res, _ := c.Offset(ctx, u); res.Status != http.StatusUnprocessableEntity || res.Header.Get(RefHeader) != "" {
+		t.Errorf("HEAD of a file the processors refuse: %v %v", res, res.Header)
+	}
+	assertStoreEmpty(t, dir)
 }
 
 func TestTusIDsBoundToOwner(t *testing.T) {

@@ -347,6 +347,15 @@ func (s *session) tusUpload(p loadPlan, o *outcome) (string, error) {
 				continue
 			}
 			n, err := strconv.ParseInt(res.header.Get("Upload-Offset"), 10, 64)
+			if err == nil && n == p.size && res.header.Get("Sticky-Ref") != "" {
+				// Complete: its answer was lost, or its server stopped
+				// before answering and this one completed it.
+				o.resumed, o.resumedAt = true, n
+				if cut && res.upstream != s.l.killed.Load().addr {
+					o.elsewhere = true
+				}
+				return res.header.Get("Sticky-Ref"), nil
+			}
 			if err != nil || n < 0 || n >= p.size {
 				loc = "" // complete without a reference, or nonsense: start again
 				o.restarted++
