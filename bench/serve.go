@@ -104,17 +104,19 @@ func stickyServer(cfg serveConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	up, err := sticky.New(sticky.Config{
-		Path:     stickyMount,
-		Keys:     [][]byte{benchKey},
-		Identity: func(*http.Request) string { return benchOwner },
-		MaxSize:  maxUpload,
-		Store:    store,
-		// Every client is the same user here; the per-user cap on uploads
-		// at once would refuse the concurrency cases' extra clients.
-		MaxConcurrent: -1,
-		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	return stickyMux(sticky.Config{Store: store})
+}
+
+// stickyMux mounts at /uploads/ an Uploader of c with the harness's key,
+// its one user, its largest upload and warnings logged.
+func stickyMux(c sticky.Config) (http.Handler, error) {
+	c.Path, c.Keys, c.MaxSize = stickyMount, [][]byte{benchKey}, maxUpload
+	c.Identity = func(*http.Request) string { return benchOwner }
+	// Every client is the same user here; the per-user cap on uploads at
+	// once would refuse the concurrency cases' extra clients.
+	c.MaxConcurrent = -1
+	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	up, err := sticky.New(c)
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
-	"os"
 	"syscall"
 	"time"
 
@@ -59,23 +57,7 @@ func stickyS3Server(cfg serveConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	up, err := sticky.New(sticky.Config{
-		Path:          stickyMount,
-		Keys:          [][]byte{benchKey},
-		Identity:      func(*http.Request) string { return benchOwner },
-		MaxSize:       maxUpload,
-		Store:         store,
-		Locker:        store.Locker(),
-		Direct:        true,
-		MaxConcurrent: -1,
-		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle(stickyMount, up)
-	return mux, nil
+	return stickyMux(sticky.Config{Store: store, Locker: store.Locker(), Direct: true})
 }
 
 // cpuPath is where every server of ours tells the CPU time it has used.
