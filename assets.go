@@ -28,7 +28,7 @@ var scriptModules = []string{
 	"queue.js",        // uploads at once in the page
 	"oneshot.js",      // the whole file in one request
 	"tus.js",          // big files in chunks, retried and resumed
-	"direct.js",       // straight to the bucket: one POST, or parts
+	"direct.js",       // straight to the bucket: one PUT, or parts
 	"widget.js",       // binding wrappers, showing an item's phase
 	"field.js",        // a single field's file
 	"list.js",         // a field of several files

@@ -1,7 +1,6 @@
 package sticky
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -251,13 +250,12 @@ func (u *Uploader) writeNote(ctx context.Context, name, parent string, v any) (s
 	if err != nil {
 		return "", err
 	}
-	st, err := u.put(ctx, handler.FileInfo{ID: name, MetaData: handler.MetaData{
+	return u.putSmall(ctx, handler.FileInfo{ID: name, MetaData: handler.MetaData{
 		"filename": "note.json",
 		"filetype": "application/json",
 		"parent":   parent,
 		"expires":  u.expiry(),
-	}}, bytes.NewReader(b), maxReceipt)
-	return st.id, err
+	}}, b, maxReceipt)
 }
 
 // outcome tells how the processing of upload id stands: nil when it is

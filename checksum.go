@@ -166,7 +166,7 @@ func (u *Uploader) keepHash(ctx context.Context, req *tusRequest, id string, siz
 			"parent":   id,
 			"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
 		}}
-		if _, err := u.put(ctx, info, bytes.NewReader(state), maxHashState); err != nil {
+		if _, err := u.putSmall(ctx, info, state, maxHashState); err != nil {
 			u.log.Warn("sticky: keeping an upload's running checksum; it will be read back when complete", "err", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -20,7 +21,7 @@ import (
 // (Config.Direct, Rules.Direct). The routes are those of Uppy's Companion, below the
 // mount's s3/, so Uppy's AWS S3 plugin works unchanged:
 //
-//	GET    s3/params?filename=&type=&metadata[field]=   a presigned POST of the whole file
+//	GET    s3/params?filename=&type=&metadata[field]=   a presigned PUT or POST of the whole file
 //	POST   s3/multipart                                  create a multipart upload
 //	GET    s3/multipart/{uploadId}/{partNumber}?key=      presign one part's PUT
 //	GET    s3/multipart/{uploadId}?key=                   list the parts in the bucket
@@ -144,10 +145,13 @@ func declaredSize(s string) (int64, error) {
 	return n, nil
 }
 
-// params presigns a POST of the whole file, as Companion's GET s3/params.
-// Uppy sends the file's meta as metadata[...]; the size, when declared,
-// comes as size or metadata[size]; sticky's client sends the file's
-// SHA-256 (base64) as sha256, which the bucket then checks.
+// params presigns the upload of the whole file, as Companion's GET
+// s3/params. Uppy sends the file's meta as metadata[...]; the size, when
+// declared, comes as size or metadata[size]; sticky's client sends the
+// file's SHA-256 (base64) as sha256, which the bucket then checks. A
+// client that asks with method=PUT and declares the size gets a presigned
+// PUT, which a bucket takes faster than a form POST; the others (Uppy's
+// plugin posts a form) get a POST.
 func (d *directRequest) params() {
 	done, err := d.u.startUpload(d.r.Context(), d.w, d.owner) // a new upload: rate and cap
 	if err != nil {
@@ -168,6 +172,20 @@ func (d *directRequest) params() {
 	}
 	if up.SHA256, err = checksumParam(q.Get("sha256")); err != nil {
 		writeError(d.w, d.r, err)
+		return
+	}
+	if up.SHA256 != "" {
+		// The bucket refuses other bytes: the claim takes it as the file's.
+		b, _ := base64.StdEncoding.DecodeString(up.SHA256)
+		up.Meta[metaSHA256] = hex.EncodeToString(b)
+	}
+	if q.Get("method") == http.MethodPut && size >= 0 {
+		link, header, err := d.ds.PresignPut(d.r.Context(), up, directExpiry)
+		if err != nil {
+			writeError(d.w, d.r, d.u.storeFailure(err))
+			return
+		}
+		writeJSON(d.w, http.StatusOK, map[string]any{"method": "PUT", "url": link, "headers": header, "fields": struct{}{}, "key": d.ds.ObjectKey(up.Name)})
 		return
 	}
 	link, fields, err := d.ds.PresignPost(d.r.Context(), up, directExpiry)
@@ -329,7 +347,7 @@ func (d *directRequest) completeMultipart(uploadID string) {
 	d.claim(name, uploadID, location)
 }
 
-// completeObject claims an object sent in one POST, or answers again for
+// completeObject claims an object sent in one PUT or POST, or answers again for
 // one claimed already.
 func (d *directRequest) completeObject() {
 	if name, ok := d.name(); ok {
@@ -361,12 +379,13 @@ func (d *directRequest) claim(name, uploadID, location string) {
 
 // claimDirect takes the object of upload name, which the browser finished
 // sending to the bucket, as a file of owner's: its real size must be the
-// declared one and within the field's limit; then the store adopts it and
-// it is accepted as any upload (type, processors, reference). Whatever
-// refuses it removes it. A claim made already is answered again from its
-// receipt.
+// declared one and within the field's limit, and its first bytes (read
+// while the bucket describes the object) must be of a type the field
+// takes; then the store adopts it, with its type and checksum recorded,
+// and the processors run on it as on any upload. Whatever refuses it
+// removes it. A claim made already is answered again.
 func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name, uploadID string) (reply, error) {
-	obj, err := ds.HeadObject(ctx, name)
+	obj, err := ds.HeadObject(ctx, name, sniffLen)
 	size, meta := obj.Size, obj.Meta
 	if errors.Is(err, handler.ErrNotFound) {
 		return reply{}, errNoObject
@@ -376,8 +395,10 @@ func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name,
 	}
 	field := meta["field"]
 	filename, _ := url.PathUnescape(meta["name"])
+	filename = CleanName(filename)
 	declared, derr := strconv.ParseInt(meta["size"], 10, 64) // -1: none declared
 	rules := u.rules(field)
+	var typ string
 	switch {
 	case !validField(field) || derr != nil:
 		err = fail(ErrMalformed, "direct.foreign")
@@ -387,6 +408,10 @@ func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name,
 		err = tooLarge(rules.MaxSize)
 	case declared >= 0 && size != declared:
 		err = fail(ErrMalformed, "direct.size_differs")
+	default:
+		if typ, err = judge(rules, filename, obj.Head); err != nil {
+			err = u.refused(ctx, field, err)
+		}
 	}
 	if err != nil {
 		rctx, cancel := cleanupContext(ctx)
@@ -396,30 +421,36 @@ func (u *Uploader) claimDirect(ctx context.Context, ds DirectStore, owner, name,
 		}
 		return reply{}, err
 	}
-	id, err := ds.Adopt(ctx, name, uploadID, size, handler.MetaData{
-		"filename": CleanName(filename),
+	adopted := handler.MetaData{
+		"filename": filename,
+		"filetype": typ,
 		"field":    field,
 		"expires":  u.expiry(),
-	})
+	}
+	// The bucket's checksum: told by the bucket, or the one the client
+	// declared, which the bucket held the bytes to (see params).
+	sum := cmp(obj.SHA256, meta[metaSHA256])
+	if sum != "" {
+		adopted[metaSHA256] = sum
+	}
+	id, err := ds.Adopt(ctx, name, uploadID, size, adopted)
 	if errors.Is(err, ErrClaimed) {
 		return u.claimedDirect(ctx, owner, name, field)
 	}
 	if err != nil {
 		return reply{}, u.storeFailure(err)
 	}
-	sum := obj.SHA256 // the bucket's, checked as the bytes came in
-	if sum == "" {
-		sum = unhashed // taking one would mean reading the file through the app
-	}
-	f, err := u.accept(ctx, id, owner, sum)
-	if err != nil {
+	f := &File{Name: filename, Size: size, Type: typ, SHA256: sum, Field: field, u: u, id: id}
+	// Without processors, the adopted upload's metadata holds all that a
+	// receipt would: a claim made again is answered from it.
+	if err := u.complete(ctx, f, owner, len(u.processors) > 0); err != nil {
 		return reply{}, err
 	}
 	return replyOf(f), nil
 }
 
-// claimedDirect answers again for an object claimed already, from its
-// receipt.
+// claimedDirect answers again for an object claimed already: from its
+// receipt, or from its metadata when there are no processors to write one.
 func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string) (reply, error) {
 	up, err := u.findUpload(ctx, name)
 	var info handler.FileInfo
@@ -437,8 +468,12 @@ func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string)
 	case err != nil:
 		return reply{}, u.storeFailure(err)
 	case rec == nil:
-		// Its processors still running, failed, or not yet begun.
+		// Its processors still running, failed, or not yet begun; or none.
 		why := u.outcome(ctx, info.ID)
+		if why == nil && len(u.processors) == 0 {
+			rec = &receipt{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Type: u.storedType(ctx, up, info), SHA256: info.MetaData[metaSHA256]}
+			break
+		}
 		if !errors.Is(why, ErrProcessing) {
 			return reply{}, cmpErr(why, errBusy)
 		}
@@ -446,7 +481,7 @@ func (u *Uploader) claimedDirect(ctx context.Context, owner, name, field string)
 		f.Ref = u.refFor(info.ID, owner, field)
 		return replyOf(f), nil
 	}
-	return reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, Stored: u.refFor(info.ID, owner, field), Extra: rec.Results}, nil
+	return reply{Valid: true, Filename: rec.Name, Size: rec.Size, Type: rec.Type, SHA256: rec.SHA256, Stored: u.refFor(info.ID, owner, field), Extra: rec.Results}, nil
 }
 
 // checksumParam reads a SHA-256 given in base64, as S3 takes it.

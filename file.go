@@ -28,7 +28,7 @@ type File struct {
 	// bytes it copies against it. A file uploaded straight to the bucket
 	// (Config.Direct), whose bytes never pass through the app, has the
 	// bucket's, when the bucket checked one for the whole file (sent in
-	// one POST with its checksum); else "".
+	// one request with its checksum); else "".
 	SHA256 string
 	// Ref is the signed reference that keeps the file across a re-render.
 	Ref string

@@ -205,9 +205,7 @@ func (u *Uploader) receive(r *http.Request, owner string, in Incoming, src io.Re
 // file's checksum, and signs the reference. sum is the SHA-256 (hex) of
 // the bytes taken as they came in; when it is "" (the running hash was
 // lost on the way), the stored bytes are read back to compute it. A file
-// refused here is removed. With sum unhashed (an upload straight to the
-// bucket), no checksum is taken: reading the file back would bring through
-// the app all the bytes that went around it.
+// refused here is removed.
 func (u *Uploader) accept(ctx context.Context, id, owner, sum string) (*File, error) {
 	up, err := u.store.GetUpload(ctx, id)
 	var info handler.FileInfo
@@ -220,14 +218,12 @@ func (u *Uploader) accept(ctx context.Context, id, owner, sum string) (*File, er
 	f := &File{Name: CleanName(info.MetaData["filename"]), Size: info.Size, Field: info.MetaData["field"], u: u, id: id}
 	if info.SizeIsDeferred || info.Offset != info.Size {
 		err = u.storeFailure(errors.New("sticky: upload " + id + " is not whole once finished"))
-	} else if head, rerr := readHead(ctx, up); rerr != nil {
+	} else if head, rerr := u.readHead(ctx, id, up); rerr != nil {
 		err = u.storeFailure(rerr)
 	} else {
 		f.Type, err = judge(u.rules(f.Field), f.Name, head)
 	}
-	if f.SHA256 = sum; sum == unhashed {
-		f.SHA256 = "" // its bytes never passed through this process
-	} else if err == nil && sum == "" {
+	if f.SHA256 = sum; err == nil && sum == "" {
 		if f.SHA256, err = hashStored(ctx, up); err != nil {
 			err = u.storeFailure(err)
 		}
@@ -241,9 +237,6 @@ func (u *Uploader) accept(ctx context.Context, id, owner, sum string) (*File, er
 	}
 	return f, nil
 }
-
-// unhashed tells accept that no checksum is known, nor to be taken.
-const unhashed = "-"
 
 // refFor signs the reference to upload id for owner's field.
 func (u *Uploader) refFor(id, owner, field string) string {
@@ -280,6 +273,27 @@ var newSum = sha256.New
 
 // metaSHA256 is the metadata that records an upload's checksum.
 const metaSHA256 = "sha256"
+
+// putSmall stores b, a few hundred bytes of sticky's own (a receipt, a
+// note, a checksum's state), as a new upload with info's id and metadata,
+// and returns its id: in one write when the store is a SmallWriter. More
+// than limit bytes are refused.
+func (u *Uploader) putSmall(ctx context.Context, info handler.FileInfo, b []byte, limit int64) (string, error) {
+	w, ok := u.store.(SmallWriter)
+	if !ok {
+		st, err := u.put(ctx, info, bytes.NewReader(b), limit)
+		return st.id, err
+	}
+	if int64(len(b)) > limit {
+		return "", tooLarge(limit)
+	}
+	info.Size, info.Offset = int64(len(b)), int64(len(b))
+	id, err := w.WriteSmall(ctx, info, b)
+	if err != nil {
+		return "", u.storeFailure(err)
+	}
+	return id, nil
+}
 
 // put streams src into a new upload of the temporary store, with the id
 // (if any) and metadata of info, refusing more than limit bytes, and

@@ -1,7 +1,6 @@
 package sticky
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,11 +58,11 @@ func (u *Uploader) writeReceipt(ctx context.Context, f *File) error {
 		"parent":   f.id,
 		"expires":  strconv.FormatInt(time.Now().Add(u.ttl).Unix(), 10),
 	}}
-	st, err := u.put(ctx, info, bytes.NewReader(b), maxReceipt)
+	id, err := u.putSmall(ctx, info, b, maxReceipt)
 	if err != nil {
 		return err
 	}
-	m.receipt = st.id
+	m.receipt = id
 	return nil
 }
 

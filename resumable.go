@@ -334,9 +334,12 @@ func (u *Uploader) tusFinish(ev handler.HookEvent) (handler.HTTPResponse, error)
 	return handler.HTTPResponse{Header: handler.HTTPHeader{RefHeader: f.Ref, ReplyHeader: asciiJSON(b)}}, nil
 }
 
-// readHead reads the first bytes of a stored upload, those that decide its
-// type.
-func readHead(ctx context.Context, up handler.Upload) ([]byte, error) {
+// readHead reads the first bytes of stored upload id, those that decide
+// its type: with a ranged read when the store is a HeadReader.
+func (u *Uploader) readHead(ctx context.Context, id string, up handler.Upload) ([]byte, error) {
+	if hr, ok := u.store.(HeadReader); ok {
+		return hr.ReadHead(ctx, id, sniffLen)
+	}
 	rc, err := up.GetReader(ctx)
 	if err != nil {
 		return nil, err
@@ -357,7 +360,7 @@ func (u *Uploader) storedType(ctx context.Context, up handler.Upload, info handl
 	if t := info.MetaData["filetype"]; t != "" {
 		return t
 	}
-	head, err := readHead(ctx, up)
+	head, err := u.readHead(ctx, info.ID, up)
 	if err != nil {
 		u.log.Warn("sticky: reading an upload's first bytes", "err", err)
 		return "application/octet-stream"

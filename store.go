@@ -54,6 +54,29 @@ type Namer interface {
 	GetUploadByName(ctx context.Context, name string) (handler.Upload, error)
 }
 
+// A HeadReader is a temporary store that can read the first bytes of a
+// complete upload without the rest: a ranged read, where a bucket would
+// otherwise start sending the whole object. Sticky judges a file's type on
+// its first bytes.
+type HeadReader interface {
+	// ReadHead returns up to n bytes from the start of complete upload id;
+	// fewer when the upload is shorter.
+	ReadHead(ctx context.Context, id string, n int) ([]byte, error)
+}
+
+// A SmallWriter is a temporary store that can store a small upload whole,
+// in one write, rather than through the steps of a resumable upload:
+// sticky's receipts, notes and checksum states, of a few hundred bytes.
+// A store that is not one gets them through NewUpload and WriteChunk.
+type SmallWriter interface {
+	// WriteSmall stores data as a complete upload created with info.ID
+	// and info.MetaData, and returns the upload's id, for GetUpload. An
+	// upload of that id already there is replaced. Until WriteSmall
+	// returns, lookups find the old upload or none, never a part of the
+	// new one; a write cut short leaves nothing that the sweep misses.
+	WriteSmall(ctx context.Context, info handler.FileInfo, data []byte) (id string, err error)
+}
+
 // uploadName returns the id upload id was created with.
 func (u *Uploader) uploadName(id string) string {
 	if n, ok := u.store.(Namer); ok {
@@ -83,6 +106,13 @@ type DirectStore interface {
 	// ObjectKey returns the key of the object that upload name is kept
 	// in, which the browser sends back; ObjectKey("") is the prefix of all.
 	ObjectKey(name string) string
+	// PresignPut presigns a PUT of the whole file as up's object, whose
+	// declared size (up.Size, at least 0) is signed as the Content-Length,
+	// and up.SHA256, when given, as its checksum. It returns the URL and
+	// the headers the PUT must carry (the metadata among them): the
+	// bucket must refuse any other key, metadata, size or, with
+	// up.SHA256, bytes.
+	PresignPut(ctx context.Context, up DirectUpload, expires time.Duration) (url string, header map[string]string, err error)
 	// PresignPost presigns a browser's POST of the whole file (an HTML
 	// form upload) as up's object. It returns the URL to post to, ending
 	// in "/", and the form fields to send before the file. The bucket
@@ -106,11 +136,13 @@ type DirectStore interface {
 	// AbortMultipart abandons a multipart upload and its parts.
 	AbortMultipart(ctx context.Context, name, uploadID string) error
 	// HeadObject describes upload name's object: its size, the Meta it
-	// was created with and, when the bucket knows it, its SHA-256.
-	HeadObject(ctx context.Context, name string) (DirectObject, error)
+	// was created with, its SHA-256 when the bucket knows it, and its
+	// first n bytes, read with the rest (one ranged read, where the bucket
+	// allows it), never the whole object.
+	HeadObject(ctx context.Context, name string, n int) (DirectObject, error)
 	// DeleteObject removes upload name's object; a missing one is no error.
 	DeleteObject(ctx context.Context, name string) error
-	// Adopt makes the finished object of upload name, sent in one POST
+	// Adopt makes the finished object of upload name, sent in one PUT or POST
 	// (uploadID "") or as multipart upload uploadID, an upload of the
 	// store, of size bytes, with metadata meta, and returns its id, for
 	// GetUpload. Only the first call for an object adopts it; the others
@@ -130,7 +162,7 @@ type DirectUpload struct {
 	// and read back by HeadObject. Keys are lower case; values ASCII.
 	Meta map[string]string
 	// SHA256 is the whole file's SHA-256 (base64), when the client gives
-	// it for a POST: the bucket then refuses any other bytes.
+	// it for a file sent whole: the bucket then refuses any other bytes.
 	SHA256 string
 	// PartChecksums says the client sends each part with its SHA-256.
 	PartChecksums bool
@@ -141,9 +173,12 @@ type DirectObject struct {
 	Size int64
 	Meta map[string]string
 	// SHA256 is the SHA-256 of the whole object (hexadecimal), when the
-	// bucket checked one as the object came in; "" otherwise (a multipart
-	// upload's checksum is of its parts', not of the file).
+	// bucket tells one; "" otherwise (a multipart upload's checksum is of
+	// its parts', not of the file).
 	SHA256 string
+	// Head is the object's first bytes, as many as asked for or the
+	// whole object when shorter.
+	Head []byte
 }
 
 // DirectPart is one part of a direct multipart upload.

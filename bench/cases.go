@@ -26,6 +26,7 @@ type plan struct {
 	directWhole    int64 // direct and raw: files up to this size go in one request
 	directPart     int64 // and bigger ones in parts of this size,
 	directParallel int   // this many at once
+	directFiles    int   // and files this many at once (sticky's client script's queue)
 	directMaxReps  int   // files of one size in a run at most; 0: repsFor's
 	downloadSize   int64
 	downloadReps   int // downloads of the file in one run
@@ -48,6 +49,7 @@ func planFor(o options) plan {
 		directWhole:    8 << 20,
 		directPart:     5 << 20,
 		directParallel: 3,
+		directFiles:    3,
 		downloadSize:   1 << 30,
 		downloadReps:   4,
 		clients:        []int{1, 4, 16, 64},
@@ -68,6 +70,7 @@ func planFor(o options) plan {
 			directMaxReps:  4,
 			directPart:     5 << 20,
 			directParallel: 3,
+			directFiles:    3,
 			downloadSize:   8 << 20,
 			downloadReps:   1,
 			clients:        []int{1, 4},

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,7 +26,7 @@ import (
 // same disk, by the same client process:
 //
 //   - direct: sticky's direct route. The client asks the mount for
-//     permission (a presigned POST, or a multipart upload whose parts it
+//     permission (a presigned PUT, or a multipart upload whose parts it
 //     presigns one at a time), sends the bytes to the bucket itself, then
 //     asks the mount to complete, which claims the object (HEAD, a ranged
 //     GET to judge the type, the adoption) and signs the reference.
@@ -36,12 +35,13 @@ import (
 //   - raw: what the AWS SDK does with no app at all: a presigned PUT of the
 //     whole file, or a multipart upload with presigned part PUTs. The floor.
 //
-// A file up to directWhole goes in one request both ways (sticky's POST
-// form upload, the SDK's PUT); a bigger one as S3 multipart, with the same
-// part size and parts in flight both ways (those of sticky's client
-// script). The app server runs in its own process and tells its CPU time
-// (getrusage) before and after each run, so that its CPU per GiB is its
-// own, apart from versitygw's and the client's.
+// A file up to directWhole goes in one presigned PUT both ways; a bigger
+// one as S3 multipart, with the same part size and parts in flight both
+// ways, and files go several at once (those of sticky's client script).
+// versitygw keeps connections alive, as S3 does. The app server runs in
+// its own process and tells its CPU time (getrusage) before and after each
+// run, so that its CPU per GiB is its own, apart from versitygw's and the
+// client's.
 
 // The names of the ways, for -only (direct/WAY/SIZE) and the rows.
 const (
@@ -131,7 +131,7 @@ func (h *harness) directs(ctx context.Context) []*result {
 
 // directContender sets up one way of sending files of size to vgw.
 func (h *harness) directContender(ctx context.Context, vgw *bucketServer, way string, size int64, res *result) (*contender, error) {
-	client := newClient(h.p.directParallel)
+	client := newClient(h.p.directParallel * h.p.directFiles)
 	reps := repsFor(size)
 	if h.p.directMaxReps > 0 {
 		reps = min(reps, h.p.directMaxReps)
@@ -178,10 +178,8 @@ func (h *harness) directContender(ctx context.Context, vgw *bucketServer, way st
 				}
 			}
 			start := time.Now()
-			for range reps {
-				if err := send(ctx, size); err != nil {
-					return 0, err
-				}
+			if err := sendFiles(ctx, reps, h.p.directFiles, func(ctx context.Context) error { return send(ctx, size) }); err != nil {
+				return 0, err
 			}
 			took := time.Since(start)
 			if cpu != nil {
@@ -218,7 +216,7 @@ func (h *harness) startVersitygw(ctx context.Context, bin string) (*bucketServer
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--access", benchS3Access, "--secret", benchS3Secret, "--region", benchS3Region,
-		"--port", addr, "--quiet", "posix", dir)
+		"--port", addr, "--keep-alive", "--quiet", "posix", dir)
 	// Only the flags configure it.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VGW_") && !strings.HasPrefix(kv, "ROOT_") {
@@ -309,7 +307,7 @@ func getJSON(ctx context.Context, c *http.Client, method, target string, body, o
 
 // directUpload sends a file of size bytes through sticky's direct route at
 // mount, as sticky's client script does: up to whole bytes in one
-// presigned POST, else a multipart upload of part-byte parts, parallel at
+// presigned PUT, else a multipart upload of part-byte parts, parallel at
 // once; then it completes and checks the reference.
 func directUpload(ctx context.Context, c *http.Client, mount string, size, whole, part int64, parallel int) error {
 	base := mount + "s3/"
@@ -319,16 +317,20 @@ func directUpload(ctx context.Context, c *http.Client, mount string, size, whole
 	}
 	if size <= whole {
 		q := url.Values{"filename": {"bench.bin"}, "type": {"application/octet-stream"},
-			"metadata[field]": {benchField}, "metadata[size]": {strconv.FormatInt(size, 10)}}
+			"metadata[field]": {benchField}, "size": {strconv.FormatInt(size, 10)}, "method": {http.MethodPut}}
 		var params struct {
-			URL    string            `json:"url"`
-			Fields map[string]string `json:"fields"`
-			Key    string            `json:"key"`
+			Method  string            `json:"method"`
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
+			Key     string            `json:"key"`
 		}
 		if err := getJSON(ctx, c, http.MethodGet, base+"params?"+q.Encode(), nil, &params); err != nil {
 			return err
 		}
-		if err := postForm(ctx, c, params.URL, params.Fields, size); err != nil {
+		if params.Method != http.MethodPut {
+			return fmt.Errorf("direct upload: asked for a PUT, got a %s", params.Method)
+		}
+		if _, err := putPart(ctx, c, params.URL, params.Headers, 0, size); err != nil {
 			return err
 		}
 		if err := getJSON(ctx, c, http.MethodPost, base+"complete?key="+url.QueryEscape(params.Key), nil, &done); err != nil {
@@ -424,6 +426,33 @@ func signedHeaders(h http.Header) map[string]string {
 	return out
 }
 
+// sendFiles sends n files with send, at most at once at a time, as
+// sticky's client script's queue sends the files chosen.
+func sendFiles(ctx context.Context, n, at int, send func(ctx context.Context) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan struct{})
+	var wg sync.WaitGroup
+	for range min(at, n) {
+		wg.Go(func() {
+			for range next {
+				if err := send(ctx); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	for range n {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- struct{}{}
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
 // sendParts sends the parts of a file of size bytes, part bytes each,
 // parallel at once, with send, and returns their ETags in order.
 func sendParts(ctx context.Context, size, part int64, parallel int, send func(ctx context.Context, n int32, off, length int64) (string, error)) ([]string, error) {
@@ -481,38 +510,4 @@ func putPart(ctx context.Context, c *http.Client, link string, header map[string
 		return "", fmt.Errorf("PUT %s: %s: %s", link, resp.Status, strings.TrimSpace(string(b)))
 	}
 	return resp.Header.Get("ETag"), nil
-}
-
-// postForm sends size generated bytes to a presigned POST: the signed
-// fields, then the file, streamed, with a Content-Length, as a browser's
-// form upload does.
-func postForm(ctx context.Context, c *http.Client, link string, fields map[string]string, size int64) error {
-	var head bytes.Buffer
-	mw := multipart.NewWriter(&head)
-	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
-			return err
-		}
-	}
-	if _, err := mw.CreateFormFile("file", "bench.bin"); err != nil {
-		return err
-	}
-	tail := "\r\n--" + mw.Boundary() + "--\r\n"
-	body := io.MultiReader(bytes.NewReader(head.Bytes()), newGenerator(0, size), strings.NewReader(tail))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, link, body)
-	if err != nil {
-		return err
-	}
-	req.ContentLength = int64(head.Len()) + size + int64(len(tail))
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("POST %s: %s: %s", link, resp.Status, strings.TrimSpace(string(b)))
-	}
-	return nil
 }

@@ -10,8 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/stickyuploads/sticky"
@@ -81,9 +85,19 @@ func serveMain(name string, newHandler func(serveConfig) (http.Handler, error), 
 		return 1
 	}
 	fmt.Printf("http://%s\n", ln.Addr())
+	// STICKY_BENCH_CPUPROFILE=DIR writes each server's CPU profile there.
+	if dir := os.Getenv("STICKY_BENCH_CPUPROFILE"); dir != "" {
+		if f, err := os.Create(filepath.Join(dir, name+"-"+strconv.Itoa(os.Getpid())+".pprof")); err == nil {
+			pprof.StartCPUProfile(f)
+			term := make(chan os.Signal, 1)
+			signal.Notify(term, syscall.SIGTERM)
+			go func() { <-term; pprof.StopCPUProfile(); os.Exit(0) }()
+		}
+	}
 	go func() {
 		// The harness holds our stdin open while it needs us.
 		io.Copy(io.Discard, os.Stdin)
+		pprof.StopCPUProfile()
 		os.Exit(0)
 	}()
 	mux := http.NewServeMux()

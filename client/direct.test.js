@@ -42,18 +42,19 @@ function setup(size, kept = {}, globals = {}) {
 
 const stored = '{"is_valid":true,"filename":"film mov.bin","size":3,"stored":"REF","key":"tmp/k1"}';
 
-test('a small file: params, one POST of the presigned form to the bucket, then the claim', () => {
+test('a small file: params, one presigned PUT of it to the bucket with the signed headers, then the claim', () => {
   const s = setup(3);
   const params = s.open()[0];
   assert.equal(params.method, 'GET');
-  assert.equal(params.url, base + 'params?filename=film%20mov.bin&type=video%2Fquicktime&metadata[field]=doc&size=3');
-  s.answer(params, 200, JSON.stringify({ method: 'POST', url: 'http://bucket.test/b/', fields: { key: 'tmp/k1', policy: 'P' }, key: 'tmp/k1' }));
-  const post = s.open()[0];
-  assert.equal(post.method, 'POST');
-  assert.equal(post.url, 'http://bucket.test/b/');
-  assert.deepEqual(post.body.fields, [['key', 'tmp/k1'], ['policy', 'P'], ['file', s.file]]);
-  post.upload.onprogress({ loaded: 2, total: 4 });
-  s.answer(post, 204);
+  assert.equal(params.url, base + 'params?filename=film%20mov.bin&type=video%2Fquicktime&metadata[field]=doc&size=3&method=PUT');
+  s.answer(params, 200, JSON.stringify({ method: 'PUT', url: 'http://bucket.test/b/tmp/k1?X-Amz-Signature=S', headers: { 'X-Amz-Meta-Sticky-Field': 'doc' }, fields: {}, key: 'tmp/k1' }));
+  const put = s.open()[0];
+  assert.equal(put.method, 'PUT');
+  assert.equal(put.url, 'http://bucket.test/b/tmp/k1?X-Amz-Signature=S');
+  assert.equal(put.body, s.file);
+  assert.equal(put.headers['X-Amz-Meta-Sticky-Field'], 'doc');
+  put.upload.onprogress({ loaded: 2, total: 4 });
+  s.answer(put, 200);
   const claim = s.open()[0];
   assert.equal(claim.method, 'POST');
   assert.equal(claim.url, base + 'complete?key=tmp%2Fk1');
@@ -74,7 +75,7 @@ test('a refusal of the mount ends the upload with its sentence, no retry', () =>
 
 test('the claim refusing the file (wrong type) is the reply', () => {
   const s = setup(3);
-  s.answer(s.open()[0], 200, JSON.stringify({ url: 'http://bucket.test/b/', fields: {}, key: 'k' }));
+  s.answer(s.open()[0], 200, JSON.stringify({ method: 'PUT', url: 'http://bucket.test/b/k', headers: {}, key: 'k' }));
   s.answer(s.open()[0], 204);
   s.answer(s.open()[0], 415, '{"is_valid":false,"errors":{"upload":["Only PDF files are accepted."]}}');
   assert.deepEqual(s.done.map((d) => [d.ok, d.status, d.message]), [[false, 415, 'Only PDF files are accepted.']]);
@@ -224,7 +225,7 @@ test('cancel aborts what runs, aborts the multipart upload and forgets it', () =
 
 test('a claim the server is still busy with (409) is asked again', () => {
   const s = setup(3);
-  s.answer(s.open()[0], 200, JSON.stringify({ url: 'http://bucket.test/b/', fields: {}, key: 'k' }));
+  s.answer(s.open()[0], 200, JSON.stringify({ method: 'PUT', url: 'http://bucket.test/b/k', headers: {}, key: 'k' }));
   s.answer(s.open()[0], 204);
   s.answer(s.open()[0], 409, '{"is_valid":false,"errors":{"upload":["busy"]}}');
   s.timers.tick(1000);
@@ -239,17 +240,18 @@ const hashing = {
 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-test('with SHA-256s: the file sent whole declares its checksum, and a POST the bucket refuses (400: spoilt) is sent again', async () => {
+test('with SHA-256s: the file sent whole declares its checksum, and a PUT the bucket refuses (400: spoilt) is sent again', async () => {
   const s = setup(3, {}, hashing);
   await settle();
   const sum = encodeURIComponent(Buffer.alloc(32, 3).toString('base64'));
-  assert.equal(s.open()[0].url, base + 'params?filename=film%20mov.bin&type=video%2Fquicktime&metadata[field]=doc&size=3&sha256=' + sum);
-  s.answer(s.open()[0], 200, JSON.stringify({ url: 'http://bucket.test/b/', fields: { 'x-amz-checksum-sha256': 'S' }, key: 'k' }));
+  assert.equal(s.open()[0].url, base + 'params?filename=film%20mov.bin&type=video%2Fquicktime&metadata[field]=doc&size=3&sha256=' + sum + '&method=PUT');
+  s.answer(s.open()[0], 200, JSON.stringify({ method: 'PUT', url: 'http://bucket.test/b/k', headers: { 'x-amz-checksum-sha256': 'S' }, key: 'k' }));
   s.answer(s.open()[0], 400, '<Error><Code>BadDigest</Code></Error>');
   assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…']);
   s.timers.tick(1000);
-  assert.equal(s.open()[0].method, 'POST');
-  s.answer(s.open()[0], 204);
+  assert.equal(s.open()[0].method, 'PUT');
+  assert.equal(s.open()[0].headers['x-amz-checksum-sha256'], 'S');
+  s.answer(s.open()[0], 200);
   s.answer(s.open()[0], 200, stored);
   assert.equal(s.done[0].ok, true);
 });
@@ -269,4 +271,17 @@ test('with SHA-256s: the multipart upload asks for them, each part is signed wit
   s.timers.tick(1000);
   await settle();
   assert.match(s.open().at(-1).url, /multipart\/U1\/1\?.*&sha256=/, 'part 1 signed again');
+  signAll(s);
+  for (const p of puts(s)) s.answer(p, 200, '', { ETag: '"E' + /part(\d)/.exec(p.url)[1] + '"' });
+  await settle();
+  signAll(s);
+  for (const p of puts(s)) s.answer(p, 200, '', { ETag: '"E' + /part(\d)/.exec(p.url)[1] + '"' });
+  const complete = s.open()[0];
+  assert.match(complete.url, /multipart\/U1\/complete/);
+  const two = Buffer.alloc(32, (2 * MiB) % 256).toString('base64');
+  assert.deepEqual(JSON.parse(complete.body).parts, [
+    { PartNumber: 1, ETag: '"E1"', ChecksumSHA256: decodeURIComponent(five) },
+    { PartNumber: 2, ETag: '"E2"', ChecksumSHA256: decodeURIComponent(five) },
+    { PartNumber: 3, ETag: '"E3"', ChecksumSHA256: two },
+  ], 'each part with its checksum, so that the bucket need not list them');
 });

@@ -1,15 +1,16 @@
 package s3
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,14 +22,15 @@ import (
 )
 
 // Direct uploads: the browser puts a file straight into the bucket, under
-// the store's prefix, with a presigned POST (one request) or presigned
+// the store's prefix, with a presigned PUT or POST (one request) or presigned
 // parts of a multipart upload, and sticky then adopts the finished object
 // as an upload of the store. The Store implements sticky.DirectStore; its
 // S3 client must be an *awss3.Client, which presigns.
 
-// singlePart is the multipart id of an adopted object that the browser
-// sent in one POST: s3store's ids need one, and finds no multipart upload
-// under it, which tells it the upload is whole.
+// singlePart is the multipart id of an object that is whole from the start
+// (a direct upload sent in one request, a small upload): s3store's ids
+// need one, and finds no multipart upload under it, which tells it the
+// upload is whole.
 const singlePart = "single"
 
 // The metadata keys (x-amz-meta-...) sticky records on a direct upload's
@@ -62,6 +64,50 @@ func metadata(m map[string]string) map[string]string {
 		out[metaPrefix+k] = v
 	}
 	return out
+}
+
+// PresignPut presigns a browser's PUT of the whole file as the object of
+// upload up.Name: its key, its metadata (x-amz-meta-sticky-*), its size
+// (Content-Length) and, with up.SHA256, its x-amz-checksum-sha256 are
+// signed, so the bucket refuses any other, and checks the bytes against
+// the checksum. It returns the URL and the headers the PUT must carry; the
+// browser sets Content-Length itself. It implements sticky.DirectStore.
+func (s *Store) PresignPut(ctx context.Context, up sticky.DirectUpload, expires time.Duration) (url string, header map[string]string, err error) {
+	if up.Size < 0 {
+		return "", nil, errors.New("sticky/s3: presigning a PUT of a file of unknown size")
+	}
+	p, err := s.presigner()
+	if err != nil {
+		return "", nil, err
+	}
+	in := &awss3.PutObjectInput{
+		Bucket:        aws.String(s.store.Bucket),
+		Key:           aws.String(s.ObjectKey(up.Name)),
+		ContentLength: aws.Int64(up.Size),
+		Metadata:      metadata(up.Meta),
+	}
+	if up.SHA256 != "" {
+		in.ChecksumSHA256 = aws.String(up.SHA256)
+	}
+	req, err := p.PresignPutObject(ctx, in, awss3.WithPresignExpires(expires))
+	if err != nil {
+		return "", nil, fmt.Errorf("sticky/s3: presigning a PUT: %w", err)
+	}
+	return req.URL, browserHeaders(req.SignedHeader), nil
+}
+
+// browserHeaders are the headers a presigned request must carry, less
+// those the browser sets itself.
+func browserHeaders(signed http.Header) map[string]string {
+	header := map[string]string{}
+	for k, v := range signed {
+		switch strings.ToLower(k) {
+		case "host", "content-length":
+		default:
+			header[k] = strings.Join(v, ",")
+		}
+	}
+	return header
 }
 
 // PresignPost presigns a browser's POST of the whole file as the object of
@@ -155,15 +201,7 @@ func (s *Store) PresignPart(ctx context.Context, name, uploadID string, part sti
 	if err != nil {
 		return "", nil, fmt.Errorf("sticky/s3: presigning part %d: %w", part.Number, err)
 	}
-	header = map[string]string{}
-	for k, v := range req.SignedHeader {
-		switch strings.ToLower(k) {
-		case "host", "content-length": // the browser sets them itself
-		default:
-			header[k] = strings.Join(v, ",")
-		}
-	}
-	return req.URL, header, nil
+	return req.URL, browserHeaders(req.SignedHeader), nil
 }
 
 // ListParts lists the parts of a multipart upload already in the bucket.
@@ -192,28 +230,43 @@ func (s *Store) ListParts(ctx context.Context, name, uploadID string) ([]sticky.
 
 // CompleteMultipart joins the parts into the object and returns its URL.
 // The bucket wants each part's checksum again when the parts carried
-// theirs: a part given without its SHA256 takes the one the bucket lists
-// for it. It implements sticky.DirectStore.
+// theirs: when some part is given without its SHA256 and the bucket
+// refuses, each such part takes the one the bucket lists for it, and the
+// parts are joined again. It implements sticky.DirectStore.
 func (s *Store) CompleteMultipart(ctx context.Context, name, uploadID string, parts []sticky.DirectPart) (location string, err error) {
-	var listed map[int32]string
 	done := make([]types.CompletedPart, len(parts))
+	unsummed := false
 	for i, p := range parts {
 		done[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
-		if p.SHA256 == "" && listed == nil {
-			if listed, err = s.partChecksums(ctx, name, uploadID); err != nil {
-				return "", err
-			}
-		}
-		if sum := cmp.Or(p.SHA256, listed[p.Number]); sum != "" {
-			done[i].ChecksumSHA256 = aws.String(sum)
+		if p.SHA256 != "" {
+			done[i].ChecksumSHA256 = aws.String(p.SHA256)
+		} else {
+			unsummed = true
 		}
 	}
-	out, err := s.store.Service.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
-		Bucket:          aws.String(s.store.Bucket),
-		Key:             aws.String(s.ObjectKey(name)),
-		UploadId:        aws.String(uploadID),
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
-	})
+	join := func() (*awss3.CompleteMultipartUploadOutput, error) {
+		return s.store.Service.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
+			Bucket:          aws.String(s.store.Bucket),
+			Key:             aws.String(s.ObjectKey(name)),
+			UploadId:        aws.String(uploadID),
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
+		})
+	}
+	out, err := join()
+	if err != nil && unsummed && httpStatus(err) == http.StatusBadRequest {
+		listed, lerr := s.partChecksums(ctx, name, uploadID)
+		if lerr != nil {
+			return "", lerr
+		}
+		if len(listed) > 0 {
+			for i, p := range parts {
+				if sum := listed[p.Number]; p.SHA256 == "" && sum != "" {
+					done[i].ChecksumSHA256 = aws.String(sum)
+				}
+			}
+			out, err = join()
+		}
+	}
 	if err != nil {
 		return "", s.directError("completing", name, err)
 	}
@@ -250,11 +303,43 @@ func (s *Store) AbortMultipart(ctx context.Context, name, uploadID string) error
 	return nil
 }
 
-// HeadObject returns the size of upload name's object, the metadata
-// recorded on it and its SHA-256 when the bucket checked one for the whole
-// object, or an error wrapping handler.ErrNotFound when it is not in the
-// bucket. It implements sticky.DirectStore.
-func (s *Store) HeadObject(ctx context.Context, name string) (sticky.DirectObject, error) {
+// HeadObject describes upload name's object from one ranged GET of its
+// first n bytes: its size (from Content-Range), the metadata recorded on
+// it and those bytes. An empty object, which has no byte in range, is
+// described by a HEAD. It returns an error wrapping handler.ErrNotFound
+// when the object is not in the bucket. It implements sticky.DirectStore.
+func (s *Store) HeadObject(ctx context.Context, name string, n int) (sticky.DirectObject, error) {
+	out, err := s.store.Service.GetObject(ctx, &awss3.GetObjectInput{
+		Bucket: aws.String(s.store.Bucket),
+		Key:    aws.String(s.ObjectKey(name)),
+		Range:  aws.String(fmt.Sprintf("bytes=0-%d", n-1)),
+	})
+	if httpStatus(err) == http.StatusRequestedRangeNotSatisfiable {
+		return s.describe(ctx, name)
+	}
+	if err != nil {
+		return sticky.DirectObject{}, s.directError("reading", name, err)
+	}
+	defer out.Body.Close()
+	// All of a ranged body is read, so that the connection serves again.
+	head, err := io.ReadAll(io.LimitReader(out.Body, int64(n)))
+	if err != nil {
+		return sticky.DirectObject{}, s.directError("reading", name, err)
+	}
+	size := aws.ToInt64(out.ContentLength) // the whole object's, if the bucket sent it all
+	if r := aws.ToString(out.ContentRange); r != "" {
+		_, total, _ := strings.Cut(r, "/")
+		if size, err = strconv.ParseInt(total, 10, 64); err != nil {
+			return sticky.DirectObject{}, fmt.Errorf("sticky/s3: reading s3://%s/%s: the bucket answered Content-Range %q", s.store.Bucket, s.ObjectKey(name), r)
+		}
+	}
+	return sticky.DirectObject{Size: size, Meta: stickyMeta(out.Metadata), Head: head}, nil
+}
+
+// describe describes upload name's object with a HEAD: its size, its
+// metadata and its SHA-256 when the bucket checked one for the whole
+// object.
+func (s *Store) describe(ctx context.Context, name string) (sticky.DirectObject, error) {
 	out, err := s.store.Service.HeadObject(ctx, &awss3.HeadObjectInput{
 		Bucket:       aws.String(s.store.Bucket),
 		Key:          aws.String(s.ObjectKey(name)),
@@ -263,17 +348,24 @@ func (s *Store) HeadObject(ctx context.Context, name string) (sticky.DirectObjec
 	if err != nil {
 		return sticky.DirectObject{}, s.directError("looking up", name, err)
 	}
-	obj := sticky.DirectObject{Size: aws.ToInt64(out.ContentLength), Meta: map[string]string{}}
-	for k, v := range out.Metadata {
-		if k, ok := strings.CutPrefix(strings.ToLower(k), metaPrefix); ok {
-			obj.Meta[k] = v
-		}
-	}
+	obj := sticky.DirectObject{Size: aws.ToInt64(out.ContentLength), Meta: stickyMeta(out.Metadata)}
 	// A multipart upload's SHA-256 is of its parts' ("...-40"), not the file's.
 	if sum, err := base64.StdEncoding.DecodeString(aws.ToString(out.ChecksumSHA256)); err == nil && len(sum) == sha256.Size && out.ChecksumType != types.ChecksumTypeComposite {
 		obj.SHA256 = hex.EncodeToString(sum)
 	}
 	return obj, nil
+}
+
+// stickyMeta is the metadata sticky recorded on an object, without its
+// prefix.
+func stickyMeta(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if k, ok := strings.CutPrefix(strings.ToLower(k), metaPrefix); ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // DeleteObject removes upload name's object. It implements
@@ -290,7 +382,7 @@ func (s *Store) DeleteObject(ctx context.Context, name string) error {
 }
 
 // Adopt makes the finished object of upload name, sent by the browser in
-// one POST (uploadID "") or as the multipart upload uploadID, an upload of
+// one PUT or POST (uploadID "") or as the multipart upload uploadID, an upload of
 // the store, of size bytes, with info's metadata: it writes the info object
 // tusd's s3store keeps beside each upload, so that GetUpload reads it and
 // the sweep finds it. Only the first of several calls adopts it: the others
@@ -300,33 +392,7 @@ func (s *Store) Adopt(ctx context.Context, name, uploadID string, size int64, me
 	if uploadID == "" {
 		uploadID = singlePart
 	}
-	key := s.ObjectKey(name)
-	info := handler.FileInfo{
-		ID:       name + "+" + uploadID,
-		Size:     size,
-		Offset:   size,
-		MetaData: meta,
-		Storage:  map[string]string{"Type": "s3store", "Bucket": s.store.Bucket, "Key": key},
-	}
-	b, err := json.Marshal(info)
-	if err != nil {
-		return "", err
-	}
-	_, meta0 := s.prefixes()
-	_, err = s.store.Service.PutObject(ctx, &awss3.PutObjectInput{
-		Bucket:        aws.String(s.store.Bucket),
-		Key:           aws.String(meta0 + name + ".info"),
-		Body:          strings.NewReader(string(b)),
-		ContentLength: aws.Int64(int64(len(b))),
-		IfNoneMatch:   aws.String("*"),
-	})
-	switch {
-	case conflict(err):
-		return "", fmt.Errorf("sticky/s3: adopting %s: %w", key, sticky.ErrClaimed)
-	case err != nil:
-		return "", fmt.Errorf("sticky/s3: adopting %s: %w", key, err)
-	}
-	return info.ID, nil
+	return s.writeInfo(ctx, name, uploadID, handler.FileInfo{Size: size, Offset: size, MetaData: meta}, true)
 }
 
 // directError wraps an error of the bucket about upload name's object or
@@ -345,8 +411,9 @@ func (s *Store) directError(doing, name string, err error) error {
 var directName = regexp.MustCompile(`^[0-9a-f]{32}-[0-9a-f]{32,}$`)
 
 // removeUnadopted removes the objects last written before t, named as
-// sticky names direct uploads, that have no info object: files the browser
-// sent straight to the bucket that nobody claimed.
+// sticky names direct uploads and small uploads (see WriteSmall), that
+// have no info object: files the browser sent straight to the bucket that
+// nobody claimed, and small uploads whose server died half-way.
 func (s *Store) removeUnadopted(ctx context.Context, t time.Time) (removed int, err error) {
 	client, ok := s.store.Service.(lister)
 	if !ok {
@@ -385,7 +452,7 @@ func (s *Store) removeUnadopted(ctx context.Context, t time.Time) (removed int, 
 	var errs []error
 	for _, o := range objects {
 		id := strings.TrimPrefix(o.key, data)
-		if infos[id] || !o.modified.Before(t) || !directName.MatchString(id) {
+		if infos[id] || !o.modified.Before(t) || !orphan(id) {
 			continue
 		}
 		_, err := s.store.Service.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.store.Bucket), Key: aws.String(o.key)})

@@ -543,7 +543,8 @@ func mustDisk(t *testing.T) *sticky.DiskStore {
 }
 
 // What nobody claimed goes with the sweep: an object sent in one POST, a
-// multipart upload begun, and one joined but never claimed.
+// multipart upload begun, one joined but never claimed, and a small
+// upload (a receipt) without its info.
 func TestDirectSweep(t *testing.T) {
 	const ttl = 2 * time.Second
 	site, srv, bucket := directSite(t, sticky.Config{TTL: ttl})
@@ -572,13 +573,19 @@ func TestDirectSweep(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(srv.Objects(t, bucket, "")); n != 2 {
-		t.Fatalf("%d objects before the sweep, want 2", n)
+	// A small upload whose server died between its object and its info.
+	if _, err := client.PutObject(t.Context(), &awss3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(p.Key + ".receipt"), Body: strings.NewReader("{}"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Objects(t, bucket, "")); n != 3 {
+		t.Fatalf("%d objects before the sweep, want 3", n)
 	}
 	time.Sleep(time.Until(begun.Add(ttl + 1500*time.Millisecond)))
 	removed, err := site.Sweep(t.Context())
-	if err != nil || removed != 3 {
-		t.Errorf("Sweep: removed %d, %v; want 3", removed, err)
+	if err != nil || removed != 4 {
+		t.Errorf("Sweep: removed %d, %v; want 4", removed, err)
 	}
 	wantEmpty(t, srv, bucket)
 }

@@ -1,5 +1,5 @@
 // Straight to the bucket, through the mount's s3/ routes (data-direct): a
-// file up to chunkThreshold in one presigned POST, a bigger one as an S3
+// file up to chunkThreshold in one presigned PUT, a bigger one as an S3
 // multipart upload whose parts are signed one at a time, options.parts at
 // once, each retried. A multipart upload is kept in localStorage, as
 // resume.js keeps tus uploads ({key, id, expires, etags}), so that a
@@ -15,15 +15,19 @@ function toBucket(upload) {
   var file = upload.file, size = file.size, base = upload.url, mark = fingerprint(file, upload.field, base);
   var requests = [], timers = [], ended, tries = 0, retrying = 0, key, id, kept = {}, msgs = upload.messages || messages;
   var partSize = Math.max(upload.chunk, 5 << 20, Math.ceil(size / 1e4)), count = Math.ceil(size / partSize) || 1;
-  var etags = [], sent = [], waiting = [], loaded = [], subtle = typeof crypto === 'object' && crypto.subtle;
+  var etags = [], sums = [], sent = [], waiting = [], loaded = [], subtle = typeof crypto === 'object' && crypto.subtle;
 
-  // then('&sha256=' and blob's SHA-256 in base64), or then('') where the
-  // browser cannot take one.
+  // then(blob's SHA-256 in base64), or then('') where the browser cannot
+  // take one.
   function sha256(blob, then) {
     if (!subtle) return then('');
     blob.arrayBuffer().then(function (bytes) { return subtle.digest('SHA-256', bytes); }).then(function (sum) {
-      if (!ended) then('&sha256=' + encodeURIComponent(btoa(String.fromCharCode.apply(null, new Uint8Array(sum)))));
+      if (!ended) then(btoa(String.fromCharCode.apply(null, new Uint8Array(sum))));
     }, function () { if (!ended) then(''); });
+  }
+
+  function sumQuery(sum) {
+    return sum ? '&sha256=' + encodeURIComponent(sum) : '';
   }
 
   // One request; then(request) once it ends, unless the upload has.
@@ -96,22 +100,20 @@ function toBucket(upload) {
 
   function claim() {
     var route = id ? 'multipart/' + encodeURIComponent(id) + '/complete' : 'complete', parts = [];
-    etags.forEach(function (etag, i) { parts.push({ PartNumber: i + 1, ETag: etag }); });
+    // With their checksums, the bucket need not list them.
+    etags.forEach(function (etag, i) { parts.push({ PartNumber: i + 1, ETag: etag, ChecksumSHA256: sums[i] }); });
     send('POST', base + route + query(), id ? JSON.stringify({ parts: parts }) : null,
       { Accept: 'application/json', 'Content-Type': 'application/json' }, claimed);
   }
 
-  // The whole file in one POST of the presigned form.
-  function post(sum) {
+  // The whole file in one presigned PUT, its size signed.
+  function put(sum) {
     var q = '?filename=' + encodeURIComponent(file.name) + '&type=' + encodeURIComponent(file.type) +
-      '&metadata[field]=' + encodeURIComponent(upload.field) + '&size=' + size + sum;
+      '&metadata[field]=' + encodeURIComponent(upload.field) + '&size=' + size + sumQuery(sum) + '&method=PUT';
     ask('GET', 'params' + q, null, function (params) {
       key = params.key;
       (function again() {
-        var form = new FormData();
-        for (var name in params.fields) form.append(name, params.fields[name]);
-        form.append('file', file);
-        send('POST', params.url, form, {}, function (request) {
+        send('PUT', params.url, file, params.headers || {}, function (request) {
           if (request.status > 199 && request.status < 300) claim();
           else fail(request, again, 1);
         }, upload.progress);
@@ -142,12 +144,13 @@ function toBucket(upload) {
     var retry = function () { sent.splice(sent.indexOf(n), 1); waiting.unshift(n); sendParts(); };
     sent.push(n);
     sha256(body, function (sum) {
-      ask('GET', 'multipart/' + encodeURIComponent(id) + '/' + n + query('&size=' + length(n) + sum), null, function (signed) {
+      ask('GET', 'multipart/' + encodeURIComponent(id) + '/' + n + query('&size=' + length(n) + sumQuery(sum)), null, function (signed) {
         send('PUT', signed.url, body, signed.headers || {}, function (request) {
           var etag = request.getResponseHeader('ETag');
           loaded[n - 1] = 0;
           if (request.status > 199 && request.status < 300 && etag) {
             etags[n - 1] = kept.etags[n - 1] = etag;
+            sums[n - 1] = sum || undefined;
             remember(mark, kept);
             tries = 0;
             sent.splice(sent.indexOf(n), 1);
@@ -197,7 +200,7 @@ function toBucket(upload) {
 
   try { kept = JSON.parse(localStorage.getItem(mark)) || kept; } catch (e) { }
   kept.etags = kept.etags || [];
-  if (size <= upload.threshold) sha256(file, post);
+  if (size <= upload.threshold) sha256(file, put);
   else if (kept.id) {
     key = kept.key;
     id = kept.id;

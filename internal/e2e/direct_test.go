@@ -168,8 +168,8 @@ func TestDirectUpload(t *testing.T) {
 		t.Errorf("the form posted %d bytes of the file, reference %q", fd.FileBytes, fd.Ref)
 	}
 	b.checkDocument(t, d, "Straight to the bucket", path)
-	if n := len(b.bucketRequests(http.MethodPost, bucket)); n != 1 {
-		t.Errorf("%d POSTs to the bucket, want 1:\n%s", n, b.net.report())
+	if puts, posts := len(b.bucketRequests(http.MethodPut, bucket)), len(b.bucketRequests(http.MethodPost, bucket)); puts != 1 || posts != 0 {
+		t.Errorf("%d PUTs and %d POSTs to the bucket, want one PUT:\n%s", puts, posts, b.net.report())
 	}
 	b.wantNoBytesThroughApp(t)
 }

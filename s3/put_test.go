@@ -1,0 +1,165 @@
+package s3_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stickyuploads/sticky"
+	"github.com/stickyuploads/sticky/storetest"
+	"github.com/tus/tusd/v2/pkg/handler"
+)
+
+// presignedPut is the answer of s3/params to a client that asks for a PUT.
+type presignedPut struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Key     string            `json:"key"`
+}
+
+// One PUT straight to the bucket, as sticky's client script sends a file
+// whole: the size, the metadata and the checksum are signed, so the bucket
+// refuses a body one byte longer or shorter, changed metadata, a header
+// left out, and other bytes than summed; the claim takes the bucket's
+// checksum, and the form gets the very bytes back.
+func TestDirectPut(t *testing.T) {
+	site, srv, bucket := directSite(t, sticky.Config{})
+	alice := newDirect(t, site, "alice")
+	data := randomBytes(300_000)
+	other := append([]byte{data[0] ^ 1}, data[1:]...)
+
+	q := url.Values{"filename": {"report.bin"}, "type": {"application/octet-stream"}, "metadata[field]": {"doc"},
+		"size": {strconv.Itoa(len(data))}, "sha256": {sha256b64(data)}, "method": {"PUT"}}
+	var p presignedPut
+	if status := alice.call(http.MethodGet, "/params?"+q.Encode(), nil, &p); status != http.StatusOK || p.Method != "PUT" {
+		t.Fatalf("params with method=PUT: %d %+v", status, p)
+	}
+	if p.Headers["X-Amz-Meta-Sticky-Field"] != "doc" || p.Headers["X-Amz-Checksum-Sha256"] != sha256b64(data) {
+		t.Errorf("the PUT's headers %v: want the field and the checksum, signed", p.Headers)
+	}
+	for _, body := range [][]byte{append(bytes.Clone(data), 'x'), data[:len(data)-1]} {
+		if status, msg := put(t, p.URL, p.Headers, body); status < 400 {
+			t.Errorf("a body of %d bytes, not the %d declared: the bucket answered %d %s", len(body), len(data), status, msg)
+		}
+	}
+	if status, msg := put(t, p.URL, p.Headers, other); status < 400 {
+		t.Errorf("other bytes than summed: the bucket answered %d %s", status, msg)
+	}
+	for name := range p.Headers {
+		changed := map[string]string{}
+		for k, v := range p.Headers {
+			if k != name {
+				changed[k] = v
+			}
+		}
+		if status, _ := put(t, p.URL, changed, data); status < 400 {
+			t.Errorf("the bucket took a PUT without its signed header %s: %d", name, status)
+		}
+		changed[name] = "other"
+		if status, _ := put(t, p.URL, changed, data); status < 400 {
+			t.Errorf("the bucket took a PUT whose header %s was changed: %d", name, status)
+		}
+	}
+	if status, msg := put(t, p.URL, p.Headers, data); status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", status, msg)
+	}
+	var got struct {
+		directReply
+		SHA256 string `json:"sha256"`
+	}
+	if status := alice.call(http.MethodPost, "/complete?key="+url.QueryEscape(p.Key), nil, &got); status != http.StatusOK || !got.IsValid {
+		t.Fatalf("claim: %d %+v", status, got)
+	}
+	if want := fmt.Sprintf("%x", sha256.Sum256(data)); got.SHA256 != want || got.Filename != "report.bin" || got.Size != int64(len(data)) {
+		t.Errorf("claim: %+v, want the bucket's checksum %s", got, want)
+	}
+	wantKept(t, site, "doc", got.Stored, "report.bin", data)
+
+	// Without a size, a PUT could not be bound: the answer is a POST.
+	q.Del("size")
+	var post presignedPost
+	if status := alice.call(http.MethodGet, "/params?"+q.Encode(), nil, &post); status != http.StatusOK || post.Method != "POST" {
+		t.Errorf("method=PUT without a size: %d %+v, want a POST", status, post)
+	}
+	// An empty object, put there behind sticky's back with its metadata
+	// (the bucket would refuse the POST), has no first bytes to read: the
+	// claim refuses it, and it goes.
+	meta := map[string]string{}
+	for k, v := range post.Fields {
+		if name, ok := strings.CutPrefix(k, "x-amz-meta-"); ok {
+			meta[name] = v
+		}
+	}
+	if _, err := srv.Client().PutObject(t.Context(), &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(post.Key), Body: bytes.NewReader(nil), Metadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+	var rep storetest.Reply
+	if status := alice.call(http.MethodPost, "/complete?key="+url.QueryEscape(post.Key), nil, &rep); status != http.StatusBadRequest || rep.Message() == "" {
+		t.Errorf("claim of an empty object: %d %+v, want 400 with a sentence", status, rep)
+	}
+	if left := srv.Objects(t, bucket, ""); len(left) != 2 { // the PUT file and its info
+		t.Errorf("left in the bucket: %v", left)
+	}
+}
+
+// ReadHead reads the first bytes alone; an empty object has none.
+// WriteSmall stores a small upload whole, found by name, read whole.
+func TestReadHeadWriteSmall(t *testing.T) {
+	stores, srv, bucket := s3Stores(t, 1)
+	s := stores[0]
+	ctx := t.Context()
+	data := []byte(`{"name":"a receipt"}`)
+	id, err := s.WriteSmall(ctx, handler.FileInfo{ID: "0123456789abcdef0123456789abcdef.receipt", MetaData: handler.MetaData{"filename": "receipt.json"}}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := s.GetUploadByName(ctx, "0123456789abcdef0123456789abcdef.receipt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := up.GetInfo(ctx)
+	if err != nil || info.ID != id || info.Size != int64(len(data)) || info.Offset != info.Size || info.MetaData["filename"] != "receipt.json" {
+		t.Fatalf("GetInfo: %+v, %v", info, err)
+	}
+	rc, err := up.GetReader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, data) {
+		t.Errorf("read back %q, want %q", got, data)
+	}
+	if head, err := s.ReadHead(ctx, id, 7); err != nil || string(head) != `{"name"` {
+		t.Errorf("ReadHead 7: %q, %v", head, err)
+	}
+	if head, err := s.ReadHead(ctx, id, 512); err != nil || !bytes.Equal(head, data) {
+		t.Errorf("ReadHead 512 of %d: %q, %v", len(data), head, err)
+	}
+	empty, err := s.WriteSmall(ctx, handler.FileInfo{ID: "0123456789abcdef0123456789abcdef.failed"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, err := s.ReadHead(ctx, empty, 512); err != nil || len(head) != 0 {
+		t.Errorf("ReadHead of an empty upload: %q, %v", head, err)
+	}
+	if _, err := s.ReadHead(ctx, "0123456789abcdef0123456789abcdef.missing+single", 512); err == nil {
+		t.Error("ReadHead of a missing upload: no error")
+	}
+	if _, err := s.WriteSmall(ctx, handler.FileInfo{ID: "a/b"}, data); err == nil {
+		t.Error("WriteSmall of a name with a slash: no error")
+	}
+	client := srv.Client()
+	if _, err := client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(s.ObjectKey("0123456789abcdef0123456789abcdef.receipt.part"))}); err == nil {
+		t.Error("WriteSmall left a part object")
+	}
+}
