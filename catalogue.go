@@ -500,6 +500,12 @@ var catalogue = map[string][4]string{
 		"Les numéros de partie vont de 1 à 10000.",
 		"Los números de parte van de 1 a 10000.",
 	},
+	"direct.batch": {
+		"Sign from 1 to {max} parts at once, each number given once, with as many sizes and checksums as numbers, if any.",
+		"Es lassen sich 1 bis {max} Teile auf einmal signieren, jede Nummer einmal, mit ebenso vielen Größen und Prüfsummen wie Nummern, falls vorhanden.",
+		"On signe de 1 à {max} parties à la fois, chaque numéro une seule fois, avec autant de tailles et de sommes de contrôle que de numéros, le cas échéant.",
+		"Se firman de 1 a {max} partes a la vez, cada número una sola vez, con tantos tamaños y sumas de verificación como números, si los hay.",
+	},
 	"direct.name_parts": {
 		"Name the parts to join.",
 		"Nennen Sie die Teile, die zusammengefügt werden sollen.",

@@ -24,6 +24,7 @@ import (
 //	GET    s3/params?filename=&type=&metadata[field]=   a presigned PUT or POST of the whole file
 //	POST   s3/multipart                                  create a multipart upload
 //	GET    s3/multipart/{uploadId}/{partNumber}?key=      presign one part's PUT
+//	GET    s3/multipart/{uploadId}/batch?key=&partNumbers= presign several
 //	GET    s3/multipart/{uploadId}?key=                   list the parts in the bucket
 //	POST   s3/multipart/{uploadId}/complete?key=          join the parts, then claim
 //	DELETE s3/multipart/{uploadId}?key=                   abort
@@ -90,6 +91,8 @@ func (u *Uploader) serveDirect(w http.ResponseWriter, r *http.Request, rest stri
 		route(http.MethodGet, func() { d.listParts(parts[1]) })
 	case len(parts) == 3 && parts[0] == "multipart" && parts[2] == "complete":
 		route(http.MethodPost, func() { d.completeMultipart(parts[1]) })
+	case len(parts) == 3 && parts[0] == "multipart" && parts[2] == "batch":
+		route(http.MethodGet, func() { d.signParts(parts[1]) })
 	case len(parts) == 3 && parts[0] == "multipart":
 		route(http.MethodGet, func() { d.signPart(parts[1], parts[2]) })
 	default:
@@ -275,6 +278,67 @@ func (d *directRequest) signPart(uploadID, number string) {
 		return
 	}
 	writeJSON(d.w, http.StatusOK, map[string]any{"url": link, "headers": header})
+}
+
+// maxBatch is the most parts presigned in one request.
+const maxBatch = 100
+
+// signParts presigns the PUTs of several parts at once, as Companion's
+// batch route: partNumbers=1,2,3 and, optionally, as many sizes= (bytes)
+// and sha256= (base64) to sign, comma-separated, an empty one for none.
+// It answers {"presignedUrls": {"1": url, ...}, "headers": {"1": {...}}}.
+func (d *directRequest) signParts(uploadID string) {
+	name, ok := d.name()
+	if !ok {
+		return
+	}
+	q := d.r.URL.Query()
+	numbers := strings.Split(q.Get("partNumbers"), ",")
+	list := func(key string) []string {
+		if v := q.Get(key); v != "" {
+			return strings.Split(v, ",")
+		}
+		return make([]string, len(numbers))
+	}
+	sizes, sums := list("sizes"), list("sha256")
+	bad := fail(ErrMalformed, "direct.batch", "max", strconv.Itoa(maxBatch))
+	if len(numbers) > maxBatch || len(sizes) != len(numbers) || len(sums) != len(numbers) {
+		writeError(d.w, d.r, bad)
+		return
+	}
+	parts := make([]DirectPart, len(numbers))
+	seen := make(map[int]bool, len(numbers))
+	for i, number := range numbers {
+		n, err := strconv.Atoi(number)
+		if err != nil || n < 1 || n > maxPartNumber || seen[n] {
+			writeError(d.w, d.r, bad)
+			return
+		}
+		seen[n] = true
+		size, err := declaredSize(sizes[i])
+		if err != nil {
+			writeError(d.w, d.r, err)
+			return
+		}
+		sum, err := checksumParam(sums[i])
+		if err != nil {
+			writeError(d.w, d.r, err)
+			return
+		}
+		parts[i] = DirectPart{Number: int32(n), Size: max(size, 0), SHA256: sum}
+	}
+	urls := make(map[string]string, len(parts))
+	headers := make(map[string]map[string]string, len(parts))
+	for _, p := range parts {
+		link, header, err := d.ds.PresignPart(d.r.Context(), name, uploadID, p, directExpiry)
+		if err != nil {
+			writeError(d.w, d.r, d.u.storeFailure(err))
+			return
+		}
+		n := strconv.Itoa(int(p.Number))
+		urls[n], headers[n] = link, header
+	}
+	writeJSON(d.w, http.StatusOK, map[string]any{"presignedUrls": urls, "headers": headers})
 }
 
 // directPart is a part as Companion names its members, with its

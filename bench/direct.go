@@ -27,7 +27,7 @@ import (
 //
 //   - direct: sticky's direct route. The client asks the mount for
 //     permission (a presigned PUT, or a multipart upload whose parts it
-//     presigns one at a time), sends the bytes to the bucket itself, then
+//     has presigned six in a request), sends the bytes to the bucket itself, then
 //     asks the mount to complete, which claims the object (HEAD, a ranged
 //     GET to judge the type, the adoption) and signs the reference.
 //   - proxied: sticky's one-shot endpoint, whose S3 store streams the file
@@ -348,15 +348,33 @@ func directUpload(ctx context.Context, c *http.Client, mount string, size, whole
 		}
 		route := base + "multipart/" + url.PathEscape(created.UploadID)
 		key := "?key=" + url.QueryEscape(created.Key)
+		// Parts are signed 2 × parallel in a request, as the script signs
+		// them: the batch of part n when a part of it is first needed.
+		count := int((size + part - 1) / part)
+		batch := 2 * parallel
+		type signedBatch struct {
+			once    sync.Once
+			URLs    map[string]string            `json:"presignedUrls"`
+			Headers map[string]map[string]string `json:"headers"`
+			err     error
+		}
+		batches := make([]signedBatch, (count+batch-1)/batch)
 		etags, err := sendParts(ctx, size, part, parallel, func(ctx context.Context, n int32, off, length int64) (string, error) {
-			var signed struct {
-				URL     string            `json:"url"`
-				Headers map[string]string `json:"headers"`
+			b := &batches[(int(n)-1)/batch]
+			b.once.Do(func() {
+				first := (int(n)-1)/batch*batch + 1
+				var numbers, sizes []string
+				for m := first; m < first+batch && m <= count; m++ {
+					numbers = append(numbers, strconv.Itoa(m))
+					sizes = append(sizes, strconv.FormatInt(min(part, size-int64(m-1)*part), 10))
+				}
+				b.err = getJSON(ctx, c, http.MethodGet, route+"/batch"+key+"&partNumbers="+strings.Join(numbers, ",")+"&sizes="+strings.Join(sizes, ","), nil, b)
+			})
+			if b.err != nil {
+				return "", b.err
 			}
-			if err := getJSON(ctx, c, http.MethodGet, route+"/"+strconv.Itoa(int(n))+key+"&size="+strconv.FormatInt(length, 10), nil, &signed); err != nil {
-				return "", err
-			}
-			return putPart(ctx, c, signed.URL, signed.Headers, off, length)
+			m := strconv.Itoa(int(n))
+			return putPart(ctx, c, b.URLs[m], b.Headers[m], off, length)
 		})
 		if err != nil {
 			return err

@@ -95,20 +95,27 @@ function multipart(kept) {
 
 // Signs every part asked for, with the part's number in the URL.
 function signAll(s) {
-  for (const r of s.open().filter((r) => r.method === 'GET' && /multipart\/U1\/\d/.test(r.url))) {
-    const n = /U1\/(\d+)/.exec(r.url)[1];
-    s.answer(r, 200, JSON.stringify({ url: 'http://bucket.test/part' + n, headers: { 'x-amz-checksum-sha256': 'C' + n } }));
+  for (const r of s.open().filter((r) => r.method === 'GET' && /multipart\/U1\/batch/.test(r.url))) {
+    const urls = {}, headers = {};
+    for (const n of numbers(r)) {
+      urls[n] = 'http://bucket.test/part' + n;
+      headers[n] = { 'x-amz-checksum-sha256': 'C' + n };
+    }
+    s.answer(r, 200, JSON.stringify({ presignedUrls: urls, headers }));
   }
 }
 
+// The part numbers a batch request asks to sign.
+const numbers = (r) => /partNumbers=([\d,]+)/.exec(r.url)[1].split(',').map(Number);
+
 const puts = (s) => s.open().filter((r) => r.method === 'PUT');
 
-test('a big file: parts signed with their size, three at once, each PUT with its headers, then completed', () => {
+test('a big file: parts signed with their sizes in one request, sent three at once, each PUT with its headers, then completed', () => {
   const s = multipart();
   assert.deepEqual(JSON.parse(s.localStorage.getItem(s.mark)).id, 'U1', 'kept for a reload');
   assert.deepEqual(JSON.parse(s.localStorage.getItem(s.mark)).etags, []);
   const signs = s.open().map((r) => r.url);
-  assert.deepEqual(signs, [1, 2, 3].map((n) => base + `multipart/U1/${n}?key=tmp%2Fk2&size=${n < 3 ? 5 * MiB : 2 * MiB}`));
+  assert.deepEqual(signs, [base + `multipart/U1/batch?key=tmp%2Fk2&partNumbers=1,2,3&sizes=${5 * MiB},${5 * MiB},${2 * MiB}`]);
   signAll(s);
   const ps = puts(s);
   assert.deepEqual(ps.map((r) => [r.url, plain(r.body), r.headers['x-amz-checksum-sha256']]), [
@@ -131,13 +138,16 @@ test('a big file: parts signed with their size, three at once, each PUT with its
   assert.equal(s.localStorage.getItem(s.mark), null, 'forgotten once done');
 });
 
-test('more parts than options.parts wait their turn', () => {
-  const s = setup(32 * MiB);
+test('more parts than options.parts wait their turn; they are signed twice options.parts at a time', () => {
+  const s = setup(37 * MiB);
   s.answer(s.open()[0], 200, '{"key":"k","uploadId":"U1"}');
-  assert.equal(s.open().length, 3);
+  assert.deepEqual(s.open().map(numbers), [[1, 2, 3, 4, 5, 6]]);
   signAll(s);
+  assert.deepEqual(puts(s).map((p) => p.url), [1, 2, 3].map((n) => 'http://bucket.test/part' + n));
   s.answer(puts(s)[0], 200, '', { ETag: 'e1' });
-  assert.match(s.open().at(-1).url, /multipart\/U1\/4\?/);
+  assert.equal(s.open().at(-1).url, 'http://bucket.test/part4', 'signed already: sent at once');
+  for (const n of [2, 3, 4]) s.answer(puts(s).find((p) => p.url.endsWith('part' + n)), 200, '', { ETag: 'e' + n });
+  assert.deepEqual(s.open().filter((r) => r.method === 'GET').map(numbers), [[7, 8]]);
 });
 
 test('a part cut off is signed and sent again after backoff; the others go on', () => {
@@ -148,7 +158,7 @@ test('a part cut off is signed and sent again after backoff; the others go on', 
   assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…']);
   s.answer(p2, 200, '', { ETag: 'e2' });
   s.timers.tick(1000);
-  assert.match(s.open().at(-1).url, /multipart\/U1\/1\?/, 'part 1 signed again');
+  assert.deepEqual(numbers(s.open().at(-1)), [1], 'part 1 signed again');
   signAll(s);
   assert.equal(puts(s).at(-1).url, 'http://bucket.test/part1');
 });
@@ -197,7 +207,7 @@ test('after a reload the kept upload lists its parts and sends only the missing'
   // is not what the bucket acknowledged.
   s.answer(list, 200, JSON.stringify([{ PartNumber: 1, ETag: 'x', Size: 3 }, { PartNumber: 2, ETag: 'e2', Size: 5 * MiB }, { PartNumber: 3, ETag: 'y', Size: 2 * MiB }]));
   assert.deepEqual(s.said, ['Resuming at 41 %…']);
-  assert.deepEqual(s.open().map((r) => /U1\/(\d)/.exec(r.url)[1]), ['1', '3']);
+  assert.deepEqual(s.open().map(numbers), [[1, 3]]);
   signAll(s);
   for (const p of puts(s)) s.answer(p, 200, '', { ETag: 'e' + p.url.at(-1) });
   assert.deepEqual(JSON.parse(s.open()[0].body).parts.map((p) => p.ETag), ['e1', 'e2', 'e3']);
@@ -262,15 +272,16 @@ test('with SHA-256s: the multipart upload asks for them, each part is signed wit
   assert.equal(JSON.parse(create.body).checksum, 'sha256');
   s.answer(create, 200, '{"key":"tmp/k2","uploadId":"U1"}');
   await settle();
-  const five = encodeURIComponent(Buffer.alloc(32, (5 * MiB) % 256).toString('base64'));
-  assert.equal(s.open()[0].url, base + `multipart/U1/1?key=tmp%2Fk2&size=${5 * MiB}&sha256=${five}`);
+  const five = Buffer.alloc(32, (5 * MiB) % 256).toString('base64'), two = Buffer.alloc(32, (2 * MiB) % 256).toString('base64');
+  assert.equal(s.open()[0].url, base + `multipart/U1/batch?key=tmp%2Fk2&partNumbers=1,2,3&sizes=${5 * MiB},${5 * MiB},${2 * MiB}&sha256=` +
+    encodeURIComponent([five, five, two].join()));
   signAll(s);
   const [p1] = puts(s);
   s.answer(p1, 400, '<Error><Code>BadDigest</Code></Error>');
   assert.deepEqual(s.said, ['Connection lost, retrying in 1 s…']);
   s.timers.tick(1000);
   await settle();
-  assert.match(s.open().at(-1).url, /multipart\/U1\/1\?.*&sha256=/, 'part 1 signed again');
+  assert.match(s.open().at(-1).url, /multipart\/U1\/batch\?.*partNumbers=1&.*&sha256=/, 'part 1 signed again');
   signAll(s);
   for (const p of puts(s)) s.answer(p, 200, '', { ETag: '"E' + /part(\d)/.exec(p.url)[1] + '"' });
   await settle();
@@ -278,10 +289,9 @@ test('with SHA-256s: the multipart upload asks for them, each part is signed wit
   for (const p of puts(s)) s.answer(p, 200, '', { ETag: '"E' + /part(\d)/.exec(p.url)[1] + '"' });
   const complete = s.open()[0];
   assert.match(complete.url, /multipart\/U1\/complete/);
-  const two = Buffer.alloc(32, (2 * MiB) % 256).toString('base64');
   assert.deepEqual(JSON.parse(complete.body).parts, [
-    { PartNumber: 1, ETag: '"E1"', ChecksumSHA256: decodeURIComponent(five) },
-    { PartNumber: 2, ETag: '"E2"', ChecksumSHA256: decodeURIComponent(five) },
+    { PartNumber: 1, ETag: '"E1"', ChecksumSHA256: five },
+    { PartNumber: 2, ETag: '"E2"', ChecksumSHA256: five },
     { PartNumber: 3, ETag: '"E3"', ChecksumSHA256: two },
   ], 'each part with its checksum, so that the bucket need not list them');
 });

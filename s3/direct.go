@@ -42,13 +42,16 @@ func (s *Store) presigner() (*awss3.PresignClient, error) {
 	if c == nil {
 		return nil, fmt.Errorf("sticky/s3: the S3 service (%T) cannot presign requests", s.store.Service)
 	}
-	return awss3.NewPresignClient(c, func(o *awss3.PresignOptions) {
-		// Checksums the SDK would add on its own are headers the browser
-		// does not send; a checksum sticky asks for is signed on purpose.
-		o.ClientOptions = append(o.ClientOptions, func(o *awss3.Options) {
-			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	s.presignOnce.Do(func() {
+		s.presign = awss3.NewPresignClient(c, func(o *awss3.PresignOptions) {
+			// Checksums the SDK would add on its own are headers the browser
+			// does not send; a checksum sticky asks for is signed on purpose.
+			o.ClientOptions = append(o.ClientOptions, func(o *awss3.Options) {
+				o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+			})
 		})
-	}), nil
+	})
+	return s.presign, nil
 }
 
 // ObjectKey returns the key of the object upload name is kept in.

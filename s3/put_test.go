@@ -163,3 +163,70 @@ func TestReadHeadWriteSmall(t *testing.T) {
 		t.Error("WriteSmall left a part object")
 	}
 }
+
+// Several parts presigned in one request, each with its size and checksum
+// signed: the bucket holds each part to them; the parts, sent with their
+// checksums in the completion, join into the file. Malformed batches and
+// another user are refused.
+func TestDirectBatch(t *testing.T) {
+	site, _, _ := directSite(t, sticky.Config{MaxSize: 64 << 20})
+	alice, bob := newDirect(t, site, "alice"), newDirect(t, site, "bob")
+	data := randomBytes(11 << 20)
+	pieces := [][]byte{data[:5<<20], data[5<<20 : 10<<20], data[10<<20:]}
+	var created struct{ Key, UploadID string }
+	body := map[string]any{"filename": "batch.bin", "metadata": map[string]string{"field": "doc", "size": strconv.Itoa(len(data))}, "checksum": "sha256"}
+	if status := alice.call(http.MethodPost, "/multipart", body, &created); status != http.StatusOK {
+		t.Fatalf("create: %d", status)
+	}
+	route := "/multipart/" + url.PathEscape(created.UploadID) + "/batch?key=" + url.QueryEscape(created.Key)
+	var sizes, sums []string
+	for _, p := range pieces {
+		sizes, sums = append(sizes, strconv.Itoa(len(p))), append(sums, sha256b64(p))
+	}
+	q := "&partNumbers=1,2,3&sizes=" + strings.Join(sizes, ",") + "&sha256=" + url.QueryEscape(strings.Join(sums, ","))
+	var signed struct {
+		URLs    map[string]string            `json:"presignedUrls"`
+		Headers map[string]map[string]string `json:"headers"`
+	}
+	if status := alice.call(http.MethodGet, route+q, nil, &signed); status != http.StatusOK || len(signed.URLs) != 3 || len(signed.Headers) != 3 {
+		t.Fatalf("batch: %d %+v", status, signed)
+	}
+	var done []map[string]any
+	for i, p := range pieces {
+		n := strconv.Itoa(i + 1)
+		if signed.Headers[n]["X-Amz-Checksum-Sha256"] != sums[i] {
+			t.Errorf("part %s: headers %v, want its checksum", n, signed.Headers[n])
+		}
+		for _, other := range [][]byte{p[:len(p)-1], append([]byte{p[0] ^ 1}, p[1:]...)} {
+			if status, _ := put(t, signed.URLs[n], signed.Headers[n], other); status > 0 && status < 400 {
+				t.Errorf("part %s with other bytes than signed: the bucket answered %d", n, status)
+			}
+		}
+		status, etag := put(t, signed.URLs[n], signed.Headers[n], p)
+		if status != http.StatusOK {
+			t.Fatalf("PUT part %s: %d", n, status)
+		}
+		done = append(done, map[string]any{"PartNumber": i + 1, "ETag": etag, "ChecksumSHA256": sums[i]})
+	}
+	for _, bad := range []string{
+		"&partNumbers=1,1",
+		"&partNumbers=0",
+		"&partNumbers=1,2&sizes=5",
+		"&partNumbers=1&sha256=notbase64",
+		"&partNumbers=" + strings.Repeat("1,", 100) + "2",
+	} {
+		var rep storetest.Reply
+		if status := alice.call(http.MethodGet, route+bad, nil, &rep); status != http.StatusBadRequest || rep.Message() == "" {
+			t.Errorf("batch %.40s: %d %+v, want 400 with a sentence", bad, status, rep)
+		}
+	}
+	var rep storetest.Reply
+	if status := bob.call(http.MethodGet, route+q, nil, &rep); status != http.StatusGone {
+		t.Errorf("another user's batch: %d, want 410", status)
+	}
+	var got directReply
+	if status := alice.call(http.MethodPost, "/multipart/"+url.PathEscape(created.UploadID)+"/complete?key="+url.QueryEscape(created.Key), map[string]any{"parts": done}, &got); status != http.StatusOK || !got.IsValid {
+		t.Fatalf("complete: %d %+v", status, got)
+	}
+	wantKept(t, site, "doc", got.Stored, "batch.bin", data)
+}

@@ -19,6 +19,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,6 +82,9 @@ type Config struct {
 // named. NewStore makes one.
 type Store struct {
 	store s3store.S3Store
+	// presign is made once, when first needed (see presigner).
+	presign     *awss3.PresignClient
+	presignOnce sync.Once
 }
 
 // lister is what listing needs of s3store's Service; *awss3.Client has it.

@@ -1,21 +1,21 @@
 // Straight to the bucket, through the mount's s3/ routes (data-direct): a
 // file up to chunkThreshold in one presigned PUT, a bigger one as an S3
-// multipart upload whose parts are signed one at a time, options.parts at
-// once, each retried. A multipart upload is kept in localStorage, as
-// resume.js keeps tus uploads ({key, id, expires, etags}), so that a
-// reload resumes it: a part the bucket acknowledged is not sent again if
-// the bucket still lists it with the same ETag (a part cut off may be
-// listed too, and not whole). Where the browser can take a SHA-256
-// (crypto.subtle: a secure context), the file sent whole and each part
-// carry theirs, signed, and the bucket refuses bytes spoilt on the way (a
-// 400, sent again). Once the bytes are in, the mount claims the object and
-// answers as the one-shot endpoint does.
+// multipart upload whose parts are signed several in a request (the batch
+// route) and sent options.parts at once, each retried. A multipart upload
+// is kept in localStorage, as resume.js keeps tus uploads ({key, id,
+// expires, etags}), so that a reload resumes it: a part the bucket
+// acknowledged is not sent again if the bucket still lists it with the
+// same ETag (a part cut off may be listed too, and not whole). Where the
+// browser can take a SHA-256 (crypto.subtle: a secure context), the file
+// sent whole and each part carry theirs, signed, and the bucket refuses
+// bytes spoilt on the way (a 400, sent again). Once the bytes are in, the
+// mount claims the object and answers as the one-shot endpoint does.
 
 function toBucket(upload) {
   var file = upload.file, size = file.size, base = upload.url, mark = fingerprint(file, upload.field, base);
   var requests = [], timers = [], ended, tries = 0, retrying = 0, key, id, kept = {}, msgs = upload.messages || messages;
   var partSize = Math.max(upload.chunk, 5 << 20, Math.ceil(size / 1e4)), count = Math.ceil(size / partSize) || 1;
-  var etags = [], sums = [], sent = [], waiting = [], loaded = [], subtle = typeof crypto === 'object' && crypto.subtle;
+  var etags = [], sums = [], sent = [], waiting = [], loaded = [], signed = {}, signing = {}, subtle = typeof crypto === 'object' && crypto.subtle;
 
   // then(blob's SHA-256 in base64), or then('') where the browser cannot
   // take one.
@@ -139,27 +139,52 @@ function toBucket(upload) {
     if (!sent.length && !waiting.length) claim();
   }
 
-  function sendPart(n) {
-    var start = (n - 1) * partSize, body = file.slice(start, start + length(n));
-    var retry = function () { sent.splice(sent.indexOf(n), 1); waiting.unshift(n); sendParts(); };
-    sent.push(n);
-    sha256(body, function (sum) {
-      ask('GET', 'multipart/' + encodeURIComponent(id) + '/' + n + query('&size=' + length(n) + sumQuery(sum)), null, function (signed) {
-        send('PUT', signed.url, body, signed.headers || {}, function (request) {
-          var etag = request.getResponseHeader('ETag');
-          loaded[n - 1] = 0;
-          if (request.status > 199 && request.status < 300 && etag) {
-            etags[n - 1] = kept.etags[n - 1] = etag;
-            sums[n - 1] = sum || undefined;
-            remember(mark, kept);
-            tries = 0;
-            sent.splice(sent.indexOf(n), 1);
-            progress();
-            return sendParts();
-          }
-          fail(request, retry, 1);
-        }, function (bytes) { loaded[n - 1] = bytes; progress(); });
+  // then({url, headers, sum}) of part n, signed with the parts waiting
+  // after it, up to twice options.parts, in one request.
+  function sign(n, then) {
+    if (signed[n]) return then(signed[n]);
+    if (signing[n]) return signing[n].push(then);
+    var batch = [n].concat(waiting.filter(function (m) { return !signed[m] && !signing[m]; }).slice(0, 2 * (options.parts || 3) - 1));
+    var hashes = [];
+    batch.forEach(function (m) { signing[m] = []; });
+    signing[n].push(then);
+    (function hash(i) {
+      if (i < batch.length) return sha256(piece(batch[i]), function (sum) { hashes.push(sum); hash(i + 1); });
+      ask('GET', 'multipart/' + encodeURIComponent(id) + '/batch' + query('&partNumbers=' + batch.join() + '&sizes=' +
+        batch.map(length).join() + (hashes.join('') ? '&sha256=' + encodeURIComponent(hashes.join()) : '')), null, function (data) {
+        batch.forEach(function (m, i) {
+          var waiters = signing[m];
+          signed[m] = { url: data.presignedUrls[m], headers: (data.headers || {})[m] || {}, sum: hashes[i] };
+          delete signing[m];
+          waiters.forEach(function (f) { f(signed[m]); });
+        });
       });
+    })(0);
+  }
+
+  function piece(n) {
+    return file.slice((n - 1) * partSize, (n - 1) * partSize + length(n));
+  }
+
+  function sendPart(n) {
+    var body = piece(n), retry = function () { sent.splice(sent.indexOf(n), 1); waiting.unshift(n); sendParts(); };
+    sent.push(n);
+    sign(n, function (part) {
+      send('PUT', part.url, body, part.headers, function (request) {
+        var etag = request.getResponseHeader('ETag');
+        loaded[n - 1] = 0;
+        if (request.status > 199 && request.status < 300 && etag) {
+          etags[n - 1] = kept.etags[n - 1] = etag;
+          sums[n - 1] = part.sum || undefined;
+          remember(mark, kept);
+          tries = 0;
+          sent.splice(sent.indexOf(n), 1);
+          progress();
+          return sendParts();
+        }
+        delete signed[n]; // signed again when sent again
+        fail(request, retry, 1);
+      }, function (bytes) { loaded[n - 1] = bytes; progress(); });
     });
   }
 
