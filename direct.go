@@ -292,40 +292,10 @@ func (d *directRequest) signParts(uploadID string) {
 	if !ok {
 		return
 	}
-	q := d.r.URL.Query()
-	numbers := strings.Split(q.Get("partNumbers"), ",")
-	list := func(key string) []string {
-		if v := q.Get(key); v != "" {
-			return strings.Split(v, ",")
-		}
-		return make([]string, len(numbers))
-	}
-	sizes, sums := list("sizes"), list("sha256")
-	bad := fail(ErrMalformed, "direct.batch", "max", strconv.Itoa(maxBatch))
-	if len(numbers) > maxBatch || len(sizes) != len(numbers) || len(sums) != len(numbers) {
-		writeError(d.w, d.r, bad)
+	parts, err := batchParts(d.r.URL.Query())
+	if err != nil {
+		writeError(d.w, d.r, err)
 		return
-	}
-	parts := make([]DirectPart, len(numbers))
-	seen := make(map[int]bool, len(numbers))
-	for i, number := range numbers {
-		n, err := strconv.Atoi(number)
-		if err != nil || n < 1 || n > maxPartNumber || seen[n] {
-			writeError(d.w, d.r, bad)
-			return
-		}
-		seen[n] = true
-		size, err := declaredSize(sizes[i])
-		if err != nil {
-			writeError(d.w, d.r, err)
-			return
-		}
-		sum, err := checksumParam(sums[i])
-		if err != nil {
-			writeError(d.w, d.r, err)
-			return
-		}
-		parts[i] = DirectPart{Number: int32(n), Size: max(size, 0), SHA256: sum}
 	}
 	urls := make(map[string]string, len(parts))
 	headers := make(map[string]map[string]string, len(parts))
@@ -339,6 +309,42 @@ func (d *directRequest) signParts(uploadID string) {
 		urls[n], headers[n] = link, header
 	}
 	writeJSON(d.w, http.StatusOK, map[string]any{"presignedUrls": urls, "headers": headers})
+}
+
+// batchParts reads the parts a batch asks to presign: partNumbers=1,2,3
+// and, optionally, as many sizes= and sha256=, comma-separated.
+func batchParts(q url.Values) ([]DirectPart, error) {
+	numbers := strings.Split(q.Get("partNumbers"), ",")
+	list := func(key string) []string {
+		if v := q.Get(key); v != "" {
+			return strings.Split(v, ",")
+		}
+		return make([]string, len(numbers))
+	}
+	sizes, sums := list("sizes"), list("sha256")
+	bad := fail(ErrMalformed, "direct.batch", "max", strconv.Itoa(maxBatch))
+	if len(numbers) > maxBatch || len(sizes) != len(numbers) || len(sums) != len(numbers) {
+		return nil, bad
+	}
+	parts := make([]DirectPart, len(numbers))
+	seen := make(map[int]bool, len(numbers))
+	for i, number := range numbers {
+		n, err := strconv.Atoi(number)
+		if err != nil || n < 1 || n > maxPartNumber || seen[n] {
+			return nil, bad
+		}
+		seen[n] = true
+		size, err := declaredSize(sizes[i])
+		if err != nil {
+			return nil, err
+		}
+		sum, err := checksumParam(sums[i])
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = DirectPart{Number: int32(n), Size: max(size, 0), SHA256: sum}
+	}
+	return parts, nil
 }
 
 // directPart is a part as Companion names its members, with its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -197,6 +198,42 @@ func FuzzAcceptLanguage(f *testing.F) {
 		r := &http.Request{Header: http.Header{"Accept-Language": {header}}}
 		if lang := up.Language(r); !slices.Contains(up.words.langs, lang) {
 			t.Fatalf("Language for %q = %q", header, lang)
+		}
+	})
+}
+
+// FuzzBatchParts: a batch's query either yields parts whose numbers are
+// distinct and in 1..10000, no more than maxBatch, each with a size of 0
+// or more and a checksum of 32 bytes or none, or a malformed error.
+func FuzzBatchParts(f *testing.F) {
+	f.Add("partNumbers=1,2,3&sizes=5242880,5242880,3&sha256=" + url.QueryEscape(strings.Repeat("A", 43)+"=,,"))
+	f.Add("partNumbers=1,1")
+	f.Add("partNumbers=0&sizes=-1")
+	f.Add("partNumbers=10000&sha256=x")
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		parts, err := batchParts(q)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("%q: %v, not ErrMalformed", raw, err)
+			}
+			return
+		}
+		if len(parts) == 0 || len(parts) > maxBatch {
+			t.Fatalf("%q: %d parts", raw, len(parts))
+		}
+		seen := map[int32]bool{}
+		for _, p := range parts {
+			if p.Number < 1 || p.Number > maxPartNumber || seen[p.Number] || p.Size < 0 {
+				t.Fatalf("%q: part %+v", raw, p)
+			}
+			seen[p.Number] = true
+			if b, err := base64.StdEncoding.DecodeString(p.SHA256); p.SHA256 != "" && (err != nil || len(b) != 32) {
+				t.Fatalf("%q: checksum %q", raw, p.SHA256)
+			}
 		}
 	})
 }
