@@ -82,13 +82,20 @@ examples:
 e2e:
 	$(GO) test -count=1 -timeout 15m ./internal/e2e/
 
-# Every fuzz target, for a short budget each.
+# Every fuzz target, for a short budget each. A target that fails is run
+# once more: an input the fuzzer found failing is saved in testdata/fuzz
+# and fails that second run at once, while a hiccup of the fuzzing engine
+# itself (a worker stalled on a loaded machine) does not come back.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@set -e; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
 			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
-			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { echo "fuzz $$t failed; rerun: go test -run='^$$' -fuzz=^$$t$$ $$pkg" >&2; exit 1; }; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg >$$out 2>&1 || \
+			{ tail -20 $$out; echo "fuzz $$t failed once; again:"; \
+			  $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg >$$out 2>&1; } || \
+			{ cat $$out; echo "fuzz $$t failed; rerun: go test -run='^$$' -fuzz=^$$t$$ $$pkg" >&2; exit 1; }; \
 		done; \
 	done
 
