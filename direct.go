@@ -297,16 +297,26 @@ func (d *directRequest) signParts(uploadID string) {
 		writeError(d.w, d.r, err)
 		return
 	}
+	var signed []SignedPart
+	if bp, ok := d.ds.(BatchPresigner); ok {
+		signed, err = bp.PresignParts(d.r.Context(), name, uploadID, parts, directExpiry)
+	} else {
+		signed = make([]SignedPart, len(parts))
+		for i, p := range parts {
+			if signed[i].URL, signed[i].Header, err = d.ds.PresignPart(d.r.Context(), name, uploadID, p, directExpiry); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		writeError(d.w, d.r, d.u.storeFailure(err))
+		return
+	}
 	urls := make(map[string]string, len(parts))
 	headers := make(map[string]map[string]string, len(parts))
-	for _, p := range parts {
-		link, header, err := d.ds.PresignPart(d.r.Context(), name, uploadID, p, directExpiry)
-		if err != nil {
-			writeError(d.w, d.r, d.u.storeFailure(err))
-			return
-		}
+	for i, p := range parts {
 		n := strconv.Itoa(int(p.Number))
-		urls[n], headers[n] = link, header
+		urls[n], headers[n] = signed[i].URL, signed[i].Header
 	}
 	writeJSON(d.w, http.StatusOK, map[string]any{"presignedUrls": urls, "headers": headers})
 }

@@ -151,6 +151,22 @@ type DirectStore interface {
 	Adopt(ctx context.Context, name, uploadID string, size int64, meta handler.MetaData) (id string, err error)
 }
 
+// A BatchPresigner is a DirectStore that presigns several parts at once
+// for less than one at a time; the route that presigns a batch of parts
+// uses it when the store is one. The store of package sticky/s3 is.
+type BatchPresigner interface {
+	// PresignParts presigns the PUTs of parts, as PresignPart each, and
+	// returns them in the same order.
+	PresignParts(ctx context.Context, name, uploadID string, parts []DirectPart, expires time.Duration) ([]SignedPart, error)
+}
+
+// SignedPart is a presigned PUT of a part: its URL and the headers it must
+// carry.
+type SignedPart struct {
+	URL    string
+	Header map[string]string
+}
+
 // DirectUpload is a file admitted for a direct upload.
 type DirectUpload struct {
 	// Name names the upload, and its object (see ObjectKey).

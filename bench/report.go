@@ -395,7 +395,7 @@ func (r *report) markdown() string {
 	p("bigger ones as S3 multipart uploads, both ways with the same %s parts, %d in flight (the defaults of sticky's client script); ", sizeWords(r.plan.directPart), r.plan.directParallel)
 	p("sticky's client has its parts presigned %d in a request to the mount, as the script does, the raw one presigns each with the SDK in its own process. ", 2*r.plan.directParallel)
 	p("Multipart on both sides is the fair comparison: what one request can carry is the same for both, and a browser sends a big file in parts either way. ")
-	p("As above, smaller files go several to a run (up to 256 MiB in all), here %d at once every way, as the script's queue sends the files chosen; versitygw keeps connections alive (`--keep-alive`), as S3 does; the buckets are emptied after every run.\n\n", r.plan.directFiles)
+	p("Files go several to a run (up to 256, and %s in all), %d at once every way, as the script's queue sends the files chosen; versitygw keeps connections alive (`--keep-alive`), as S3 does; the buckets are emptied after every run.\n\n", sizeWords(directRunBytes), r.plan.directFiles)
 	p("**App CPU** is the sticky server's own user + system time (getrusage in its process, which tells it before and after each run), ")
 	p("per GiB uploaded, median of the runs: versitygw and the client run in processes of their own and are not counted. The raw row has no app. ")
 	p("What a direct upload costs the app is fixed per file (the permission and its presigning; the claim: the ranged GET and the adoption) ")

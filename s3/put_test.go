@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -229,4 +230,50 @@ func TestDirectBatch(t *testing.T) {
 		t.Fatalf("complete: %d %+v", status, got)
 	}
 	wantKept(t, site, "doc", got.Stored, "batch.bin", data)
+}
+
+// PresignParts signs every part but the first itself: what it signs is
+// what the SDK's presigning signs (the same query, the same headers to
+// send), and the bucket takes it (TestDirectBatch sends such parts).
+func TestPresignPartsAsTheSDK(t *testing.T) {
+	stores, _, _ := s3Stores(t, 1)
+	s := stores[0]
+	ctx := t.Context()
+	for _, sum := range []string{"", sha256b64([]byte("part"))} {
+		parts := []sticky.DirectPart{{Number: 1, Size: 5 << 20, SHA256: sum}, {Number: 2, Size: 5 << 20, SHA256: sum}, {Number: 7, Size: 123, SHA256: sum}}
+		batch, err := s.PresignParts(ctx, "0123456789abcdef0123456789abcdef-0123456789abcdef0123456789abcdef", "UP+LOAD/ID", parts, time.Hour)
+		if err != nil || len(batch) != len(parts) {
+			t.Fatalf("PresignParts: %d, %v", len(batch), err)
+		}
+		for i, p := range parts {
+			link, header, err := s.PresignPart(ctx, "0123456789abcdef0123456789abcdef-0123456789abcdef0123456789abcdef", "UP+LOAD/ID", p, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := mustURL(t, link), mustURL(t, batch[i].URL)
+			if want.Scheme+want.Host+want.Path != got.Scheme+got.Host+got.Path {
+				t.Errorf("part %d: URL %s, want %s", p.Number, got, want)
+			}
+			wq, gq := want.Query(), got.Query()
+			for _, q := range []url.Values{wq, gq} {
+				q.Del("X-Amz-Date")
+				q.Del("X-Amz-Signature")
+			}
+			if wq.Encode() != gq.Encode() {
+				t.Errorf("part %d (checksum %q): query\n%s\nwant\n%s", p.Number, sum, gq.Encode(), wq.Encode())
+			}
+			if fmt.Sprint(header) != fmt.Sprint(batch[i].Header) {
+				t.Errorf("part %d: headers %v, want %v", p.Number, batch[i].Header, header)
+			}
+		}
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
