@@ -140,6 +140,10 @@ func (u *Uploader) complete(ctx context.Context, f *File, owner string, keep boo
 	}
 	if j.detach(func() (string, error) { return u.markProcessing(pctx, f) }) {
 		f.processing = true
+		// The processing goes on past the request: it counts among the
+		// owner's uploads at once (Config.MaxConcurrent) until it ends.
+		release := u.limits.hold(owner)
+		go func() { <-j.done; release() }()
 		return nil
 	}
 	<-j.done

@@ -355,3 +355,38 @@ func TestProcessingOnEveryWayIn(t *testing.T) {
 		})
 	}
 }
+
+// Processing that goes on after its request was answered counts among
+// the user's uploads at once until it is done: with MaxConcurrent 1, a
+// second upload waits for the first file's check, and goes in after it.
+func TestProcessingCountsAgainstMaxConcurrent(t *testing.T) {
+	g := newGate(nil)
+	up, _ := slowUploader(t, g, Config{MaxConcurrent: 1})
+	code, rep := postUpload(t, up, "alice", mpField("field", "doc"), mpFile("upload", "first.txt", []byte("first\n")))
+	if code != http.StatusAccepted || !rep.Processing {
+		t.Fatalf("first upload: %d %+v, want 202 processing", code, rep)
+	}
+	<-g.started
+	if code, rep := postUpload(t, up, "alice", mpField("field", "doc"), mpFile("upload", "second.txt", []byte("second\n"))); code != http.StatusTooManyRequests || len(rep.Errors["upload"]) == 0 {
+		t.Errorf("second upload while the first is checked: %d %+v, want 429 with a sentence", code, rep)
+	}
+	if code, _ := postUpload(t, up, "bob", mpField("field", "doc"), mpFile("upload", "bobs.txt", []byte("bob's\n"))); code != http.StatusAccepted {
+		t.Errorf("another user's upload: %d, want 202 (his own count)", code)
+	}
+	close(g.release)
+	if code, m := waitStatus(t, up, rep.StatusURL); code != http.StatusOK {
+		t.Fatalf("status once processed: %d %v", code, m)
+	}
+	// The slot is given back as the job ends, just after its outcome.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, rep := postUpload(t, up, "alice", mpField("field", "doc"), mpFile("upload", "third.txt", []byte("third\n")))
+		if code == http.StatusOK || code == http.StatusAccepted {
+			break
+		}
+		if code != http.StatusTooManyRequests || time.Now().After(deadline) {
+			t.Fatalf("upload once the first is checked: %d %+v", code, rep)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -72,6 +72,32 @@ func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Dur
 	}, 0, nil
 }
 
+// hold counts work of user's that was admitted already among the uploads
+// at once, whatever the cap: the processing of a file that goes on after
+// its request was answered. It returns a function that ends it.
+func (l *limiter) hold(user string) (done func()) {
+	if l == nil || l.concurrent <= 0 {
+		return func() {}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.users[user]
+	if a == nil {
+		now := l.now()
+		a = &allowance{tokens: float64(l.perMinute), at: now}
+		l.users[user] = a
+	}
+	a.inFlight++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			a.inFlight--
+			l.mu.Unlock()
+		})
+	}
+}
+
 // spend takes one upload from a's allowance of the minute.
 func (l *limiter) spend(a *allowance, now time.Time) (wait time.Duration, err error) {
 	if l.perMinute <= 0 {

@@ -108,8 +108,10 @@ type Config struct {
 	RateLimit int
 
 	// MaxConcurrent is how many requests carrying upload bytes one user may
-	// have in flight at once; more are answered 429. Zero means
-	// DefaultMaxConcurrent; negative means no cap. Per process.
+	// have in flight at once; more are answered 429. A file whose
+	// processors go on after its request was answered (see ProcessWait)
+	// counts as one until they are done. Zero means DefaultMaxConcurrent;
+	// negative means no cap. Per process.
 	MaxConcurrent int
 
 	// BodyTimeout is how long a request may send none of its body before
