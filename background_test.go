@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -388,5 +389,36 @@ func TestProcessingCountsAgainstMaxConcurrent(t *testing.T) {
 			t.Fatalf("upload once the first is checked: %d %+v", code, rep)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A page made again while the kept file is still being checked says so:
+// the widget carries the status route for the client script to ask, and
+// stops saying it once the checks are done.
+func TestWidgetOfFileBeingChecked(t *testing.T) {
+	g := newGate(nil)
+	up, _ := slowUploader(t, g, Config{})
+	_, rep := postUpload(t, up, "alice", mpField("field", "doc"), mpFile("upload", "scan.txt", []byte("scanned\n")))
+	<-g.started
+	f, err := formFile(t, up, "alice", "doc", rep.Stored)
+	if !errors.Is(err, ErrProcessing) {
+		t.Fatalf("Form.File while processing: %v", err)
+	}
+	want := `data-checking="` + template.HTMLEscapeString(rep.StatusURL) + `"`
+	for name, html := range map[string]template.HTML{
+		"single": up.Widget(Widget{Name: "doc", Kept: f}),
+		"list":   up.Widget(Widget{Name: "doc", Multiple: true, KeptFiles: []*File{f}}),
+	} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("%s widget of a file being checked lacks %s:\n%s", name, want, html)
+		}
+	}
+	close(g.release)
+	waitStatus(t, up, rep.StatusURL)
+	if f, err = formFile(t, up, "alice", "doc", rep.Stored); err != nil {
+		t.Fatal(err)
+	}
+	if html := up.Widget(Widget{Name: "doc", Kept: f}); strings.Contains(string(html), "data-checking") {
+		t.Errorf("widget of a checked file still says data-checking:\n%s", html)
 	}
 }

@@ -14,7 +14,9 @@ type Widget struct {
 	// Required makes the field required; a kept file satisfies it.
 	Required bool
 	// Kept is the file kept from the previous post, shown with its name and
-	// size and controls to replace or remove it. Nil when there is none.
+	// size and controls to replace or remove it. Nil when there is none. A
+	// file Form.File returned with ErrProcessing is shown as being checked,
+	// and the client script asks after it until its processors are done.
 	Kept *File
 	// Multiple lets the field take several files, read with Form.Files.
 	Multiple bool
@@ -40,7 +42,7 @@ type Widget struct {
 
 var widgetTmpl = template.Must(template.New("widget").Parse(
 	`<div class="sticky" data-sticky data-endpoint="{{.Endpoint}}"{{with .Tus}} data-tus="{{.}}"{{end}}{{with .Direct}} data-direct="{{.}}"{{end}}{{with .Words.Lang}} lang="{{.}}"{{end}}{{with .Words.Client}} data-messages="{{.}}"{{end}}` +
-		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}>` +
+		`{{if .Multiple}} data-multiple{{end}}{{if .Required}} data-required{{end}}{{if .Any}} data-kept{{end}}{{if not .Multiple}}{{with .Kept}}{{with .Checking}} data-checking="{{.}}"{{end}}{{end}}{{end}}>` +
 		`<input type="file" id="{{.ID}}" name="{{.Name}}"{{if .Multiple}} multiple{{end}}{{with .Accept}} accept="{{.}}"{{end}}` +
 		`{{if and .Required (not .Any)}} required{{end}}{{if .Error}} aria-invalid="true"{{end}} aria-describedby="{{if .Hint}}{{.ID}}-hint {{end}}{{.ID}}-status {{.ID}}-error">` +
 		// The hint and the error stand next to the input, near its label.
@@ -48,7 +50,7 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`<span class="sticky-error" id="{{.ID}}-error" role="alert">{{.Error}}</span>` +
 		`{{if .Multiple}}` +
 		`<ul class="sticky-list"{{if not .Any}} hidden{{end}}>{{range .List}}` +
-		`<li class="sticky-item" data-kept><input type="hidden" name="_{{$.Name}}" value="{{.Ref}}">` +
+		`<li class="sticky-item" data-kept{{with .Checking}} data-checking="{{.}}"{{end}}><input type="hidden" name="_{{$.Name}}" value="{{.Ref}}">` +
 		`<span class="sticky-name">{{.Name}}</span> <span class="sticky-size">{{.Size}}</span> ` +
 		`<label class="sticky-remove-nojs"><input type="checkbox" name="_{{$.Name}}_remove" value="{{.Ref}}"> {{$.Words.Remove}}</label>` +
 		`<button type="button" class="sticky-remove" aria-label="{{.RemoveLabel}}" hidden>{{$.Words.Remove}}</button></li>` +
@@ -76,8 +78,10 @@ var widgetTmpl = template.Must(template.New("widget").Parse(
 		`<span class="sticky-status" id="{{.ID}}-status" role="status" aria-live="polite"></span>` +
 		`</div>`))
 
-// keptView is what the widget shows of a kept file.
-type keptView struct{ Name, Size, Ref, RemoveLabel string }
+// keptView is what the widget shows of a kept file. Checking is the
+// status route's URL while its processors still run (Form.File returned
+// it with ErrProcessing): the client script asks there until they are done.
+type keptView struct{ Name, Size, Ref, RemoveLabel, Checking string }
 
 // widgetWords are the words of a widget in one language: its controls'
 // labels, the client script's messages as JSON ("" for the script's own
@@ -116,8 +120,12 @@ func (u *Uploader) Widget(f Widget) template.HTML {
 	data.Tus, data.Direct = u.defaults(f.Name, &data.ID, &data.Accept, &data.Endpoint)
 	lang := cmp(u.words.match(f.Language), DefaultLanguage)
 	view := func(k *File) keptView {
-		return keptView{Name: k.Name, Size: u.words.size(lang, k.Size), Ref: k.Ref,
+		v := keptView{Name: k.Name, Size: u.words.size(lang, k.Size), Ref: k.Ref,
 			RemoveLabel: u.words.say(lang, message{"client.removeNamed", []any{"name", k.Name}})}
+		if k.processing && k.u != nil {
+			v.Checking = k.u.statusURL(k)
+		}
+		return v
 	}
 	if f.Kept != nil {
 		v := view(f.Kept)

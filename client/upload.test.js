@@ -145,3 +145,65 @@ test('processing that fails: the processor\'s sentence is the field\'s error', (
   timers.tick(10000);
   assert.equal(sent.length, 1, 'no more asking');
 });
+
+// A page made while a kept file's checks still ran: the field says
+// data-checking with the status route's URL.
+function checkingField(attrs) {
+  const { XMLHttpRequest, sent } = require('./load.js').xhr();
+  const p = page({ XMLHttpRequest });
+  const w = p.single({ 'data-kept': true, 'data-checking': '/uploads/status?field=doc&stored=REF', ...attrs });
+  w.querySelector('input[type=hidden]').value = 'REF';
+  w.querySelector('.sticky-name').textContent = 'scan.pdf';
+  p.document.body.append(w);
+  const item = p.ctx.bind(w);
+  return { ...p, w, item, sent, status: () => w.querySelector('.sticky-status').textContent };
+}
+
+test('a kept file still being checked when the page was made is asked after, and kept once done', () => {
+  const { ctx, w, sent, timers, events, status } = checkingField();
+  assert.equal(w.getAttribute('data-sticky-state'), 'checking');
+  assert.equal(status(), 'Checking scan.pdf…');
+  assert.equal(w.querySelector('.sticky-kept').hidden, false, 'the kept file shown meanwhile');
+  assert.equal(ctx.busy({ elements: [w.querySelector('input[type=file]')] }), true, 'a submission waits');
+  timers.tick(500);
+  assert.equal(sent[0].url, '/uploads/status?field=doc&stored=REF');
+  sent[0].respond(202, JSON.stringify({ is_valid: true, processing: true, stored: 'REF' }));
+  timers.tick(750);
+  sent[1].respond(200, JSON.stringify({ is_valid: true, filename: 'scan.pdf', size: 3072, stored: 'REF' }));
+  assert.equal(w.getAttribute('data-sticky-state'), 'done');
+  assert.equal(w.querySelector('input[type=hidden]').value, 'REF');
+  assert.equal(w.querySelector('.sticky-size').textContent, '3 KiB');
+  assert.equal(ctx.busy({ elements: [w.querySelector('input[type=file]')] }), false);
+  assert.deepEqual(events.slice(-1), ['success']);
+});
+
+test('a kept file whose checks fail after the page was made is no longer kept, and not offered again', () => {
+  const { w, sent, timers } = checkingField();
+  timers.tick(500);
+  sent[0].respond(422, JSON.stringify({ is_valid: false, errors: { upload: ['This file contains a virus.'] } }));
+  assert.equal(w.getAttribute('data-sticky-state'), 'failed');
+  assert.equal(w.querySelector('.sticky-error').textContent, 'This file contains a virus.');
+  assert.equal(w.querySelector('input[type=hidden]').value, '', 'no reference left to post');
+  assert.equal(w.hasAttribute('data-kept'), false);
+  assert.equal(w.querySelector('.sticky-retry').hidden, true, 'nothing to send again');
+  assert.equal(w.querySelector('.sticky-kept').hidden, true);
+});
+
+test('a kept row still being checked is asked after too', () => {
+  const { XMLHttpRequest, sent } = require('./load.js').xhr();
+  const p = page({ XMLHttpRequest });
+  const w = p.list({ 'data-kept': true });
+  const row = p.h('li', { class: 'sticky-item', 'data-kept': true, 'data-checking': '/uploads/status?field=photos&stored=R1' },
+    p.h('input', { type: 'hidden', name: '_photos', value: 'R1' }), p.h('span', { class: 'sticky-name' }, 'cat.jpg'),
+    p.h('span', { class: 'sticky-size' }, '1 KiB'), p.h('progress', { class: 'sticky-progress' }), p.h('button', { class: 'sticky-cancel' }, 'Cancel'),
+    p.h('button', { class: 'sticky-retry' }, 'Retry'), p.h('button', { class: 'sticky-remove' }, 'Remove'), p.h('p', { class: 'sticky-error' }));
+  w.querySelector('.sticky-list').append(row);
+  p.document.body.append(w);
+  p.ctx.bind(w);
+  assert.equal(row.getAttribute('data-sticky-state'), 'checking');
+  p.timers.tick(500);
+  assert.equal(sent[0].url, '/uploads/status?field=photos&stored=R1');
+  sent[0].respond(200, JSON.stringify({ is_valid: true, filename: 'cat.jpg', size: 1024, stored: 'R1' }));
+  assert.equal(row.getAttribute('data-sticky-state'), 'done');
+  assert.equal(row.querySelector('input[type=hidden]').value, 'R1');
+});

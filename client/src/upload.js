@@ -77,12 +77,12 @@ function run(item) {
 // All bytes are in, the server's processors (a scan) still at work: says
 // "Checking…" and asks the status route until they are done. Meanwhile the
 // item is busy, so a submission waits.
-function check(item, data) {
-  var progress = partsOf(item.element).progress, delay = 500, timer, request;
+function check(item, data, then) {
+  var progress = partsOf(item.element).progress, delay = 500, timer, request, msgs = messagesOf(item.wrapper);
   var job = item.job = { cancel: function () { clearTimeout(timer); if (request) request.abort(); } };
   if (progress) progress.removeAttribute('value'); // how long is unknown
   render(item, 'checking');
-  say(item.wrapper, fmt(messages.checking, { name: data.filename || item.file.name }), 1);
+  say(item.wrapper, fmt(msgs.checking, { name: data.filename || item.file.name }), 1);
   (function ask() {
     timer = setTimeout(function () {
       request = new XMLHttpRequest();
@@ -90,15 +90,36 @@ function check(item, data) {
       request.setRequestHeader('Accept', 'application/json');
       request.onloadend = function () {
         if (item.job !== job) return;
-        var status = request.status, reply = readReply(status, request.responseText, messages);
+        var status = request.status, reply = readReply(status, request.responseText, msgs);
         delay = Math.min(delay * 1.5, 4000);
         if (!status || status === 202 || status === 429) return ask();
         item.job = null;
-        finish(item, reply);
+        (then || finish)(item, reply);
       };
       request.send();
     }, delay);
   })();
+}
+
+// A kept file whose checks still ran when the page was made (data-checking,
+// the status route's URL): asked after as after an upload. If they fail,
+// the file is no longer kept.
+function recheck(item, url) {
+  var el = item.element, parts = partsOf(el), state = states.get(item.wrapper);
+  el.removeAttribute('data-checking');
+  item.file = { name: parts.name.textContent, size: 0 };
+  state.batch.push(item);
+  check(item, { status_url: url }, function (item, reply) {
+    if (!reply.ok) {
+      parts.ref.value = '';
+      el.removeAttribute('data-kept');
+    }
+    finish(item, reply);
+    if (!reply.ok) {
+      item.refused = 1; // nothing to send again: the person chooses a file
+      render(item, 'failed');
+    }
+  });
 }
 
 // Sums a batch up; once it is done, a list says sticky:complete.

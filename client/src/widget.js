@@ -18,6 +18,7 @@ function bind(wrapper) {
   else {
     show(parts.nojs, false);
     render(state, '');
+    if (wrapper.getAttribute('data-checking')) recheck(state, wrapper.getAttribute('data-checking'));
   }
   // Offer to resume what a reload interrupted.
   eachKept(function (kept) {
@@ -43,6 +44,7 @@ function items(wrapper) {
       states.set(row, item = { element: row, wrapper: wrapper });
       show(partsOf(row).nojs, false);
       render(item, '');
+      if (row.getAttribute('data-checking')) recheck(item, row.getAttribute('data-checking'));
     }
     return item;
   });

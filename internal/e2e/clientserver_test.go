@@ -480,6 +480,9 @@ func (s *clientServer) singlePage(w http.ResponseWriter, r *http.Request) {
 		f, err := form.File("doc")
 		if err != nil {
 			res.Error = err.Error()
+			if errors.Is(err, sticky.ErrProcessing) {
+				field.Kept = f // kept, its checks still running
+			}
 		} else {
 			sum, n := clientSumHTTP(f)
 			res.Files = append(res.Files, clientFile{f.Name, n, sum})

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -145,5 +149,56 @@ func TestClientProcessingFails(t *testing.T) {
 	}
 	if ev := b.clientRecord(t).events("error"); len(ev) != 1 || ev[0].Status != http.StatusUnprocessableEntity {
 		t.Errorf("sticky:error events %+v, want one with status 422", ev)
+	}
+}
+
+// A page made again while the kept file is still being checked (Form.File
+// returned it with ErrProcessing) shows it being checked, asks the status
+// route, and keeps it once the checks are done.
+func TestClientProcessingAfterRender(t *testing.T) {
+	s, p := startCheckingServer(t)
+	// The file went up from an earlier page: its checks outlast ProcessWait.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("field", "doc")
+	fw, _ := mw.CreateFormFile("upload", "report.txt")
+	fw.Write([]byte(strings.Repeat("a report to be scanned\n", 100)))
+	mw.Close()
+	res, err := http.Post(s.URL+"/uploads/", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Stored     string `json:"stored"`
+		Processing bool   `json:"processing"`
+	}
+	json.NewDecoder(res.Body).Decode(&rep)
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted || !rep.Processing || rep.Stored == "" {
+		t.Fatalf("the upload: %d %+v, want 202 processing", res.StatusCode, rep)
+	}
+	p.waitStarted(t)
+
+	b := newBrowser(t, clientTimeout)
+	b.clientOpen(t, s, "/single")
+	// The form posts that reference; the page comes back with the file kept.
+	navigated := make(chan error, 1)
+	go func() { _, err := chromedp.RunResponse(b.ctx); navigated <- err }()
+	b.do(t, "posting the reference", chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector('form');
+		f.querySelector('input[type=hidden][name="_doc"]').value = `+strconv.Quote(rep.Stored)+`;
+		HTMLFormElement.prototype.submit.call(f); })()`))
+	if err := <-navigated; err != nil {
+		t.Fatalf("posting the form: %v", err)
+	}
+	b.clientWatch(t)
+	said := clientWait[string](t, b, `"Checking…" on the page made again`, clientCheckingJS, clientWaitLong)
+	if !strings.Contains(said, "report.txt") {
+		t.Errorf("the live region says %q, want the kept file's name", said)
+	}
+	p.open()
+	clientWait[bool](t, b, "the kept file checked", `(() => { const w = document.querySelector('`+clientDocWrapper+`');
+		return w.getAttribute('data-sticky-state') === 'done' || null; })()`, clientWaitLong)
+	if ref := eval[string](t, b, clientDocRefJS); ref != rep.Stored {
+		t.Errorf("the hidden field holds %q, want the kept reference", ref)
 	}
 }
