@@ -173,6 +173,8 @@ var catalogue = map[string][4]string{
 	"size.point":   {".", ",", ",", ","},
 	"unit.second":  {"1 second", "1 Sekunde", "1 seconde", "1 segundo"},
 	"unit.seconds": {"{n} seconds", "{n} Sekunden", "{n} secondes", "{n} segundos"},
+	"unit.minute":  {"1 minute", "1 Minute", "1 minute", "1 minuto"},
+	"unit.minutes": {"{n} minutes", "{n} Minuten", "{n} minutes", "{n} minutos"},
 
 	// Limits of one user.
 	"limits.busy": {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Every sentence sticky shows a person comes from its message catalogue
@@ -121,10 +122,14 @@ type message struct {
 
 // Values of placeholders that need words of the language they are said in.
 type (
-	byteCount int64    // a size: "20 MiB", "812 bytes"
-	seconds   int      // "1 second", "30 seconds"
+	byteCount int64 // a size: "20 MiB", "812 bytes"
+	seconds   int   // "1 second", "30 seconds"
+	duration  time.Duration
 	typeList  []string // accepted types: "an image or a PDF"
 )
+
+// A duration is said in whole minutes when it is some ("2 minutes"), else
+// in seconds, rounded up ("90 seconds", "1 second").
 
 // say puts m into words in lang. Each placeholder is filled once: the text
 // of a value is never read for placeholders.
@@ -180,6 +185,14 @@ func (p *phrasebook) word(lang string, v any) string {
 			return p.text(lang, "unit.second")
 		}
 		return fill(p.text(lang, "unit.seconds"), map[string]string{"n": strconv.Itoa(int(v))})
+	case duration:
+		if v >= duration(time.Minute) && v%duration(time.Minute) == 0 {
+			if n := int(v / duration(time.Minute)); n != 1 {
+				return fill(p.text(lang, "unit.minutes"), map[string]string{"n": strconv.Itoa(n)})
+			}
+			return p.text(lang, "unit.minute")
+		}
+		return p.word(lang, seconds(max(1, (v+duration(time.Second)-1)/duration(time.Second))))
 	case typeList:
 		return p.types(lang, v)
 	case message:

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // placeholders lists the {names} of a text, sorted, each once.
@@ -30,7 +31,7 @@ func placeholders(text string) []string {
 // and a translation where a translation is due.
 func TestCatalogueComplete(t *testing.T) {
 	// Texts that may read the same as in English.
-	same := map[string]bool{"form.named": true, "size.byte": true, "size.bytes": true}
+	same := map[string]bool{"form.named": true, "size.byte": true, "size.bytes": true, "unit.minute": true, "unit.minutes": true} // French says them as English does
 	idForm := regexp.MustCompile(`^[a-z]+\.[a-zA-Z_]+$`)
 	for id, texts := range catalogue {
 		if !idForm.MatchString(id) {
@@ -452,5 +453,30 @@ func TestLanguagesDocListsIDs(t *testing.T) {
 		if _, ok := catalogue[id]; !ok {
 			t.Errorf("docs/languages.md lists %q, which the catalogue lacks", id)
 		}
+	}
+}
+
+// Durations are said in minutes when whole, else in seconds rounded up,
+// in each language: the stall message's {timeout}.
+func TestDurationWords(t *testing.T) {
+	p := &phrasebook{}
+	for _, c := range []struct {
+		d          time.Duration
+		lang, want string
+	}{
+		{time.Minute, "en", "1 minute"},
+		{2 * time.Minute, "de", "2 Minuten"},
+		{90 * time.Second, "en", "90 seconds"},
+		{1500 * time.Millisecond, "es", "2 segundos"},
+		{time.Millisecond, "fr", "1 seconde"},
+		{time.Hour, "fr", "60 minutes"},
+	} {
+		if got := p.word(c.lang, duration(c.d)); got != c.want {
+			t.Errorf("%v in %s: %q, want %q", c.d, c.lang, got, c.want)
+		}
+	}
+	err := failWith(ErrStalled, "upload.stalled", nil, "timeout", duration(time.Minute))
+	if got := err.Error(); got != "The upload stopped sending data for 1 minute, so it was cut off. Please try again." {
+		t.Errorf("the stall message: %q", got)
 	}
 }

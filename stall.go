@@ -73,7 +73,7 @@ func (b *stallBody) Read(p []byte) (int, error) {
 		b.done = true
 		b.rc.SetReadDeadline(time.Time{})
 	case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
-		err = failWith(ErrStalled, "upload.stalled", err, "timeout", b.timeout.String())
+		err = failWith(ErrStalled, "upload.stalled", err, "timeout", duration(b.timeout))
 	}
 	return n, err
 }
