@@ -45,14 +45,7 @@ func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Dur
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	a := l.users[user]
-	if a == nil {
-		if len(l.users) > 10000 {
-			l.forgetIdle(now)
-		}
-		a = &allowance{tokens: float64(l.perMinute), at: now}
-		l.users[user] = a
-	}
+	a := l.allowance(user, now)
 	if l.concurrent > 0 && a.inFlight >= l.concurrent {
 		return nil, time.Second, fail(ErrRateLimited, "limits.busy")
 	}
@@ -61,15 +54,7 @@ func (l *limiter) start(user string, newUpload bool) (done func(), wait time.Dur
 			return nil, wait, err
 		}
 	}
-	a.inFlight++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			l.mu.Lock()
-			a.inFlight--
-			l.mu.Unlock()
-		})
-	}, 0, nil
+	return l.count(a), 0, nil
 }
 
 // hold counts work of user's that was admitted already among the uploads
@@ -81,12 +66,25 @@ func (l *limiter) hold(user string) (done func()) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.count(l.allowance(user, l.now()))
+}
+
+// allowance returns user's allowance, new ones full; l.mu is held.
+func (l *limiter) allowance(user string, now time.Time) *allowance {
 	a := l.users[user]
 	if a == nil {
-		now := l.now()
+		if len(l.users) > 10000 {
+			l.forgetIdle(now)
+		}
 		a = &allowance{tokens: float64(l.perMinute), at: now}
 		l.users[user] = a
 	}
+	return a
+}
+
+// count counts one more upload in flight on a, and returns the function
+// that ends it (once, whatever the calls); l.mu is held.
+func (l *limiter) count(a *allowance) (done func()) {
 	a.inFlight++
 	var once sync.Once
 	return func() {
@@ -124,12 +122,7 @@ func (l *limiter) charge(user string) (wait time.Duration, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	a := l.users[user]
-	if a == nil {
-		a = &allowance{tokens: float64(l.perMinute), at: now}
-		l.users[user] = a
-	}
-	return l.spend(a, now)
+	return l.spend(l.allowance(user, now), now)
 }
 
 // forgetIdle drops users with nothing in flight and a full bucket: they

@@ -122,14 +122,11 @@ type message struct {
 
 // Values of placeholders that need words of the language they are said in.
 type (
-	byteCount int64 // a size: "20 MiB", "812 bytes"
-	seconds   int   // "1 second", "30 seconds"
-	duration  time.Duration
-	typeList  []string // accepted types: "an image or a PDF"
+	byteCount int64         // a size: "20 MiB", "812 bytes"
+	seconds   int           // "1 second", "30 seconds"
+	duration  time.Duration // whole minutes ("2 minutes"), else seconds rounded up ("90 seconds")
+	typeList  []string      // accepted types: "an image or a PDF"
 )
-
-// A duration is said in whole minutes when it is some ("2 minutes"), else
-// in seconds, rounded up ("90 seconds", "1 second").
 
 // say puts m into words in lang. Each placeholder is filled once: the text
 // of a value is never read for placeholders.

@@ -340,3 +340,27 @@ func TestMultipartBody(t *testing.T) {
 		t.Errorf("parts: %v", got)
 	}
 }
+
+// A target over sizes: each size's figure, and the worst against the limit.
+func TestEverySize(t *testing.T) {
+	sizes := []int64{1 << 20, 64 << 20}
+	for _, c := range []struct {
+		values          []float64
+		figure          string
+		limit           float64
+		atLeast         bool
+		measured, verdc string
+	}{
+		{[]float64{0.96, 0.93}, "%.2f", 0.95, true, "1 MiB 0.96, 64 MiB 0.93", "**not met**"},
+		{[]float64{0.96, 1.02}, "%.2f", 0.95, true, "1 MiB 0.96, 64 MiB 1.02", "met"},
+		{[]float64{0.5, 0.9}, "%.2f %%", 1, false, "1 MiB 0.50 %, 64 MiB 0.90 %", "met"},
+		{[]float64{0.5, 4.2}, "%.2f %%", 1, false, "1 MiB 0.50 %, 64 MiB 4.20 %", "**not met**"},
+		{[]float64{0.99, math.NaN()}, "%.2f", 0.95, true, "1 MiB 0.99, 64 MiB —", "not measured"},
+	} {
+		i := 0
+		measured, v := everySize(sizes, func(int64) float64 { i++; return c.values[i-1] }, c.figure, c.limit, c.atLeast)
+		if measured != c.measured || v != c.verdc {
+			t.Errorf("%v: %q %q, want %q %q", c.values, measured, v, c.measured, c.verdc)
+		}
+	}
+}

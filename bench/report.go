@@ -167,27 +167,16 @@ func (r *report) targets() []target {
 
 	// One-shot at least 0.9 of the bare handler at every size.
 	t := target{goal: "one-shot upload ≥ 0.9 × the bare streaming handler, at every size"}
-	var parts []string
-	worst := math.Inf(1)
-	for _, size := range r.plan.oneshotSizes {
-		v := ratio(r.oneshot, find(r.oneshot, "sticky", size, 0))
-		if !finite(v) {
-			worst = math.NaN()
-			parts = append(parts, sizeWords(size)+" —")
-			continue
-		}
-		worst = math.Min(worst, v)
-		parts = append(parts, fmt.Sprintf("%s %.2f", sizeWords(size), v))
-	}
-	t.measured = strings.Join(parts, ", ")
-	t.verdict = verdict(worst, 0.9, true)
+	t.measured, t.verdict = everySize(r.plan.oneshotSizes, func(size int64) float64 {
+		return ratio(r.oneshot, find(r.oneshot, "sticky", size, 0))
+	}, "%.2f", 0.9, true)
 	ts = append(ts, t)
 
 	// Peak memory at most 64 MiB for the largest upload (1 GiB in a full run).
 	largest := r.plan.oneshotSizes[len(r.plan.oneshotSizes)-1]
 	t = target{goal: "sticky's peak server memory ≤ 64 MiB for a " + sizeWords(largest) + " upload"}
 	mem := math.NaN()
-	parts = nil
+	var parts []string
 	if one := find(r.oneshot, "sticky", largest, 0); one.ok() && one.PeakRSS > 0 {
 		mem = float64(one.PeakRSS) / (1 << 20)
 		parts = append(parts, "one-shot "+mib(one.PeakRSS))
@@ -207,7 +196,7 @@ func (r *report) targets() []target {
 
 	// tus at least 0.95 of standalone tusd.
 	t = target{goal: "resumable (tus) upload ≥ 0.95 × standalone tusd " + tusdVersion}
-	parts, worst = nil, math.Inf(1)
+	parts, worst := nil, math.Inf(1)
 	for _, size := range r.plan.tusSizes {
 		s := find(r.tus, "sticky", size, 0)
 		v := ratio(r.tus, s)
@@ -230,34 +219,14 @@ func (r *report) targets() []target {
 	// Direct uploads at least 0.95 of the raw presigned PUT, and the app's
 	// CPU per GiB at most 1 % of the proxied path's.
 	t = target{goal: "direct upload ≥ 0.95 × a raw presigned PUT made with the AWS SDK, at every size"}
-	parts, worst = nil, math.Inf(1)
-	for _, size := range r.plan.directSizes {
-		v := ratio(r.direct, find(r.direct, wayDirect, size, 0))
-		if !finite(v) {
-			worst = math.NaN()
-			parts = append(parts, sizeWords(size)+" —")
-			continue
-		}
-		worst = math.Min(worst, v)
-		parts = append(parts, fmt.Sprintf("%s %.2f", sizeWords(size), v))
-	}
-	t.measured = strings.Join(parts, ", ")
-	t.verdict = verdict(worst, 0.95, true)
+	t.measured, t.verdict = everySize(r.plan.directSizes, func(size int64) float64 {
+		return ratio(r.direct, find(r.direct, wayDirect, size, 0))
+	}, "%.2f", 0.95, true)
 	ts = append(ts, t)
 	t = target{goal: "direct: the app server's CPU time per GiB ≤ 1 % of the proxied path's, at every size"}
-	parts, worst = nil, math.Inf(-1)
-	for _, size := range r.plan.directSizes {
-		v := cpuShare(r.direct, size)
-		if !finite(v) {
-			worst = math.NaN()
-			parts = append(parts, sizeWords(size)+" —")
-			continue
-		}
-		worst = math.Max(worst, v)
-		parts = append(parts, fmt.Sprintf("%s %.2f %%", sizeWords(size), 100*v))
-	}
-	t.measured = strings.Join(parts, ", ")
-	t.verdict = verdict(100*worst, 1, false)
+	t.measured, t.verdict = everySize(r.plan.directSizes, func(size int64) float64 {
+		return 100 * cpuShare(r.direct, size)
+	}, "%.2f %%", 1, false)
 	ts = append(ts, t)
 
 	// Private downloads at least 0.95 of http.ServeFile.
@@ -304,6 +273,32 @@ func cpuCell(rows []*result, r *result) string {
 }
 
 // verdict says whether v meets limit: at least it (atLeast) or at most it.
+// everySize measures a target at each size with v, and says "SIZE
+// FIGURE" for each (— where v is not finite) and whether the worst of them
+// (the lowest when atLeast, else the highest) meets limit.
+func everySize(sizes []int64, v func(size int64) float64, figure string, limit float64, atLeast bool) (measured, verdicts string) {
+	var parts []string
+	worst := math.Inf(1)
+	if !atLeast {
+		worst = math.Inf(-1)
+	}
+	for _, size := range sizes {
+		x := v(size)
+		switch {
+		case !finite(x):
+			worst = math.NaN()
+			parts = append(parts, sizeWords(size)+" —")
+			continue
+		case atLeast:
+			worst = math.Min(worst, x)
+		default:
+			worst = math.Max(worst, x)
+		}
+		parts = append(parts, sizeWords(size)+" "+fmt.Sprintf(figure, x))
+	}
+	return strings.Join(parts, ", "), verdict(worst, limit, atLeast)
+}
+
 func verdict(v, limit float64, atLeast bool) string {
 	switch {
 	case !finite(v):

@@ -29,6 +29,9 @@ func (s *Store) PresignParts(ctx context.Context, name, uploadID string, parts [
 	}
 	out := make([]sticky.SignedPart, len(parts))
 	out[0] = sticky.SignedPart{URL: first, Header: header}
+	if len(parts) == 1 {
+		return out, nil
+	}
 	same := true // all parts with a checksum, or none: the first's request fits them all
 	for _, p := range parts {
 		same = same && (p.SHA256 == "") == (parts[0].SHA256 == "")
@@ -39,9 +42,6 @@ func (s *Store) PresignParts(ctx context.Context, name, uploadID string, parts [
 				return nil, err
 			}
 		}
-		return out, nil
-	}
-	if len(parts) == 1 {
 		return out, nil
 	}
 	tmpl, err := url.Parse(first)

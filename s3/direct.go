@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -312,22 +311,12 @@ func (s *Store) AbortMultipart(ctx context.Context, name, uploadID string) error
 // described by a HEAD. It returns an error wrapping handler.ErrNotFound
 // when the object is not in the bucket. It implements sticky.DirectStore.
 func (s *Store) HeadObject(ctx context.Context, name string, n int) (sticky.DirectObject, error) {
-	out, err := s.store.Service.GetObject(ctx, &awss3.GetObjectInput{
-		Bucket: aws.String(s.store.Bucket),
-		Key:    aws.String(s.ObjectKey(name)),
-		Range:  aws.String(fmt.Sprintf("bytes=0-%d", n-1)),
-	})
-	if httpStatus(err) == http.StatusRequestedRangeNotSatisfiable {
+	head, out, err := s.firstBytes(ctx, name, n)
+	if err != nil {
+		return sticky.DirectObject{}, err
+	}
+	if out == nil { // empty
 		return s.describe(ctx, name)
-	}
-	if err != nil {
-		return sticky.DirectObject{}, s.directError("reading", name, err)
-	}
-	defer out.Body.Close()
-	// All of a ranged body is read, so that the connection serves again.
-	head, err := io.ReadAll(io.LimitReader(out.Body, int64(n)))
-	if err != nil {
-		return sticky.DirectObject{}, s.directError("reading", name, err)
 	}
 	size := aws.ToInt64(out.ContentLength) // the whole object's, if the bucket sent it all
 	if r := aws.ToString(out.ContentRange); r != "" {

@@ -20,25 +20,31 @@ import (
 // ranged GET, so that the bucket sends those bytes and no more. It
 // implements sticky.HeadReader.
 func (s *Store) ReadHead(ctx context.Context, id string, n int) ([]byte, error) {
-	name := s.UploadName(id)
+	head, _, err := s.firstBytes(ctx, s.UploadName(id), n)
+	return head, err
+}
+
+// firstBytes reads up to n bytes from the start of upload name's object
+// with a ranged GET, read to its end so that the connection serves again.
+// It returns the answer too, nil for an empty object (no byte is in range).
+func (s *Store) firstBytes(ctx context.Context, name string, n int) ([]byte, *awss3.GetObjectOutput, error) {
 	out, err := s.store.Service.GetObject(ctx, &awss3.GetObjectInput{
 		Bucket: aws.String(s.store.Bucket),
 		Key:    aws.String(s.ObjectKey(name)),
 		Range:  aws.String(fmt.Sprintf("bytes=0-%d", n-1)),
 	})
 	if httpStatus(err) == http.StatusRequestedRangeNotSatisfiable {
-		return nil, nil // an empty object: no byte is in range
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, s.directError("reading the first bytes of", name, err)
+		return nil, nil, s.directError("reading the first bytes of", name, err)
 	}
 	defer out.Body.Close()
-	// All of the body is read, so that the connection serves again.
-	head, err := io.ReadAll(io.LimitReader(out.Body, int64(n)+1))
+	head, err := io.ReadAll(io.LimitReader(out.Body, int64(n)))
 	if err != nil {
-		return nil, s.directError("reading the first bytes of", name, err)
+		return nil, nil, s.directError("reading the first bytes of", name, err)
 	}
-	return head[:min(len(head), n)], nil
+	return head, out, nil
 }
 
 // WriteSmall stores data whole as the upload created with info.ID, with

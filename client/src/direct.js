@@ -151,7 +151,7 @@ function toBucket(upload) {
     (function hash(i) {
       if (i < batch.length) return sha256(piece(batch[i]), function (sum) { hashes.push(sum); hash(i + 1); });
       ask('GET', 'multipart/' + encodeURIComponent(id) + '/batch' + query('&partNumbers=' + batch.join() + '&sizes=' +
-        batch.map(length).join() + (hashes.join('') ? '&sha256=' + encodeURIComponent(hashes.join()) : '')), null, function (data) {
+        batch.map(length).join() + sumQuery(hashes.join('') && hashes.join())), null, function (data) {
         batch.forEach(function (m, i) {
           var waiters = signing[m];
           signed[m] = { url: data.presignedUrls[m], headers: (data.headers || {})[m] || {}, sum: hashes[i] };
